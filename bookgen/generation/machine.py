@@ -1,0 +1,135 @@
+"""The book's state machine: which author actions are allowed, and what to write next.
+
+Pure functions over a book and its messages, so the rules read in one place
+and test without a database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bookgen.storage.models import (
+    Book,
+    BookStatus,
+    Message,
+    MessageKind,
+    MessageStatus,
+    Role,
+)
+
+__all__ = [
+    "ACTIVE",
+    "Action",
+    "Finish",
+    "Step",
+    "allowed_from",
+    "chapters_done",
+    "next_step",
+    "resume_status",
+]
+
+# Statuses in which a runner should be generating.
+ACTIVE = (BookStatus.OUTLINING, BookStatus.WRITING)
+
+
+class Action:
+    """Author actions; each is allowed only from the statuses listed below."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+    STOP = "stop"
+    CONTINUE = "continue"
+    RETRY = "retry"
+
+
+_ALLOWED: dict[str, tuple[BookStatus, ...]] = {
+    Action.APPROVE: (BookStatus.AWAITING_APPROVAL,),
+    Action.REJECT: (BookStatus.AWAITING_APPROVAL,),
+    Action.STOP: ACTIVE,
+    Action.CONTINUE: (BookStatus.STOPPED,),
+    Action.RETRY: (BookStatus.ERROR,),
+}
+
+
+def allowed_from(action: str) -> tuple[BookStatus, ...]:
+    return _ALLOWED[action]
+
+
+@dataclass(frozen=True)
+class Step:
+    """Write (or finish writing) one assistant message."""
+
+    kind: MessageKind
+    chapter: int | None = None
+    # Set when an unfinished message must be continued rather than started.
+    resume_message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Finish:
+    """Nothing left to write in this phase: move the book to ``status``."""
+
+    status: BookStatus
+
+
+def is_approved(messages: Sequence[Message]) -> bool:
+    return any(m.kind == MessageKind.APPROVAL for m in messages)
+
+
+def resume_status(messages: Sequence[Message]) -> BookStatus:
+    """The phase a stopped or failed book returns to."""
+    return BookStatus.WRITING if is_approved(messages) else BookStatus.OUTLINING
+
+
+def approved_outline(messages: Sequence[Message]) -> Message | None:
+    """The last complete outline before the approval."""
+    outline = None
+    for m in messages:
+        if m.kind == MessageKind.APPROVAL:
+            return outline
+        if m.kind == MessageKind.OUTLINE and m.status == MessageStatus.COMPLETE:
+            outline = m
+    return None
+
+
+def _complete(messages: Sequence[Message], kind: MessageKind, chapter: int) -> bool:
+    return any(
+        m.kind == kind and m.chapter == chapter and m.status == MessageStatus.COMPLETE
+        for m in messages
+    )
+
+
+def chapters_done(messages: Sequence[Message]) -> int:
+    return len(
+        {
+            m.chapter
+            for m in messages
+            if m.kind == MessageKind.CHAPTER and m.status == MessageStatus.COMPLETE
+        }
+    )
+
+
+def next_step(book: Book, messages: Sequence[Message]) -> Step | Finish | None:
+    """What the runner must do now; None when the book waits for its author."""
+    if book.status not in ACTIVE:
+        return None
+    unfinished = [
+        m
+        for m in messages
+        if m.role == Role.ASSISTANT and m.status != MessageStatus.COMPLETE
+    ]
+    if unfinished:
+        m = unfinished[-1]
+        return Step(MessageKind(m.kind), m.chapter, resume_message_id=m.id)
+    if book.status == BookStatus.OUTLINING:
+        last = messages[-1] if messages else None
+        if last is not None and last.kind == MessageKind.OUTLINE:
+            return Finish(BookStatus.AWAITING_APPROVAL)
+        return Step(MessageKind.OUTLINE)
+    for chapter in range(1, book.chapter_count + 1):
+        if not _complete(messages, MessageKind.CHAPTER, chapter):
+            return Step(MessageKind.CHAPTER, chapter)
+        if not _complete(messages, MessageKind.SUMMARY, chapter):
+            return Step(MessageKind.SUMMARY, chapter)
+    return Finish(BookStatus.COMPLETE)

@@ -1,0 +1,21 @@
+"""Language models: one streaming interface, the openai SDK, the offline model."""
+
+from bookgen.llm.provider import (
+    ChatMessage,
+    LLMProvider,
+    OpenAIProvider,
+    ProviderError,
+    StreamInterrupted,
+    StreamStats,
+    make_provider,
+)
+
+__all__ = [
+    "ChatMessage",
+    "LLMProvider",
+    "OpenAIProvider",
+    "ProviderError",
+    "StreamInterrupted",
+    "StreamStats",
+    "make_provider",
+]

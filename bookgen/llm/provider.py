@@ -1,0 +1,165 @@
+"""The one provider interface: an async stream of text chunks.
+
+Every model, the built-in offline one included, goes through the official
+``openai`` SDK; only the HTTP transport underneath differs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import httpx
+import openai
+
+from bookgen.config import Settings
+
+__all__ = [
+    "ChatMessage",
+    "LLMProvider",
+    "OpenAIProvider",
+    "ProviderError",
+    "StreamInterrupted",
+    "StreamStats",
+    "make_provider",
+]
+
+ChatMessage = dict[str, str]
+
+
+class ProviderError(Exception):
+    """The provider refused or failed; ``retryable`` says whether to try again."""
+
+    def __init__(
+        self, message: str, *, retryable: bool, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class StreamInterrupted(ProviderError):
+    """The stream broke, stalled, carried garbage or ended without a finish reason."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retryable=True)
+
+
+@dataclass
+class StreamStats:
+    """Filled in while a stream runs; read after it ends."""
+
+    finish_reason: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    chunks: int = field(default=0)
+
+
+class LLMProvider(Protocol):
+    """What the generation service needs from a model."""
+
+    offline: bool
+
+    def stream(
+        self, messages: list[ChatMessage], *, model: str, stats: StreamStats
+    ) -> AsyncIterator[str]:
+        """Yield text chunks; raise ProviderError or StreamInterrupted on failure."""
+        ...
+
+
+class OpenAIProvider:
+    """Chat completions with ``stream=True`` over any OpenAI-compatible endpoint."""
+
+    def __init__(self, client: openai.AsyncOpenAI, *, offline: bool = False) -> None:
+        self.client = client
+        self.offline = offline
+
+    async def stream(
+        self, messages: list[ChatMessage], *, model: str, stats: StreamStats
+    ) -> AsyncIterator[str]:
+        async with _translate_errors():
+            response = await self.client.chat.completions.create(
+                model=model,
+                messages=messages,  # type: ignore[arg-type]
+                stream=True,
+                stream_options={"include_usage": True},
+            )
+            async with response:
+                async for chunk in response:
+                    stats.chunks += 1
+                    if chunk.usage is not None:
+                        stats.prompt_tokens = chunk.usage.prompt_tokens or 0
+                        stats.completion_tokens = chunk.usage.completion_tokens or 0
+                    if not chunk.choices:
+                        continue
+                    choice = chunk.choices[0]
+                    text = choice.delta.content if choice.delta else None
+                    if text:
+                        yield text
+                    if choice.finish_reason:
+                        stats.finish_reason = choice.finish_reason
+        if stats.finish_reason is None:
+            raise StreamInterrupted("the stream ended without a finish reason")
+
+
+@asynccontextmanager
+async def _translate_errors() -> AsyncIterator[None]:
+    """Map SDK and transport errors to the two kinds the service handles."""
+    try:
+        yield
+    except openai.RateLimitError as exc:
+        raise ProviderError(
+            _describe(exc), retryable=True, retry_after=_retry_after(exc.response)
+        ) from exc
+    except openai.APIStatusError as exc:
+        retryable = exc.status_code >= 500 or exc.status_code in (408, 409)
+        raise ProviderError(
+            _describe(exc), retryable=retryable, retry_after=_retry_after(exc.response)
+        ) from exc
+    except (openai.APIConnectionError, httpx.TransportError) as exc:
+        raise StreamInterrupted(f"connection lost: {exc}") from exc
+    except (json.JSONDecodeError, openai.APIResponseValidationError) as exc:
+        raise StreamInterrupted(f"malformed chunk: {exc}") from exc
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        # A chunk that parsed but lacks the fields a chunk must have.
+        raise StreamInterrupted(f"malformed chunk: {exc!r}") from exc
+
+
+def _describe(exc: openai.APIStatusError) -> str:
+    return f"provider answered HTTP {exc.status_code}: {exc.message}"
+
+
+def _retry_after(response: httpx.Response | None) -> float | None:
+    if response is None:
+        return None
+    raw = response.headers.get("retry-after")
+    try:
+        return max(0.0, float(raw)) if raw else None
+    except ValueError:
+        return None
+
+
+def make_provider(settings: Settings) -> OpenAIProvider:
+    """The configured endpoint, or the offline model when none is configured."""
+    # The SDK retries on its own before a stream starts; the service owns retries.
+    if settings.offline:
+        from bookgen.llm.offline import OfflineTransport
+
+        transport = OfflineTransport(words_per_second=settings.offline_words_per_second)
+        client = openai.AsyncOpenAI(
+            api_key="offline",
+            base_url="http://offline.invalid/v1",
+            http_client=httpx.AsyncClient(transport=transport),
+            max_retries=0,
+        )
+        return OpenAIProvider(client, offline=True)
+    client = openai.AsyncOpenAI(
+        api_key=settings.openai_api_key or "not-needed",
+        base_url=settings.openai_base_url or None,
+        max_retries=0,
+        timeout=httpx.Timeout(settings.stall_timeout_s, connect=10.0),
+    )
+    return OpenAIProvider(client)

@@ -1,0 +1,159 @@
+"""Dashboard page: books newest first, and the form that starts a new one."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from bookgen.state.dashboard import DashboardState
+
+__all__ = ["dashboard_page"]
+
+
+def field_error(name: str) -> rx.Component:
+    return rx.cond(
+        DashboardState.errors.contains(name),
+        rx.text(DashboardState.errors[name], color="red", size="1", id=f"error-{name}"),
+    )
+
+
+def labeled(label: str, control: rx.Component, name: str) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="2", weight="medium"),
+        control,
+        field_error(name),
+        spacing="1",
+        width="100%",
+    )
+
+
+def new_book_form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.heading("New book", size="5"),
+            labeled(
+                "Title",
+                rx.input(name="title", id="book-title", max_length=200, width="100%"),
+                "title",
+            ),
+            labeled(
+                "Premise",
+                rx.text_area(
+                    name="premise",
+                    id="book-premise",
+                    max_length=4000,
+                    rows="5",
+                    width="100%",
+                ),
+                "premise",
+            ),
+            rx.hstack(
+                labeled("Genre", rx.input(name="genre", id="book-genre"), "genre"),
+                labeled(
+                    "Audience",
+                    rx.input(name="audience", id="book-audience"),
+                    "audience",
+                ),
+                labeled("Tone", rx.input(name="tone", id="book-tone"), "tone"),
+                width="100%",
+            ),
+            rx.hstack(
+                labeled(
+                    "Chapters",
+                    rx.input(
+                        name="chapters",
+                        id="book-chapters",
+                        type="number",
+                        default_value="8",
+                        min=1,
+                        max=50,
+                    ),
+                    "chapters",
+                ),
+                labeled(
+                    "Words per chapter",
+                    rx.input(
+                        name="words",
+                        id="book-words",
+                        type="number",
+                        default_value="1500",
+                        min=200,
+                        max=8000,
+                    ),
+                    "words",
+                ),
+                labeled(
+                    "Model",
+                    rx.input(
+                        name="model",
+                        id="book-model",
+                        placeholder=DashboardState.default_model,
+                    ),
+                    "model",
+                ),
+                width="100%",
+            ),
+            rx.button("Start", id="create-book", type="submit", size="3"),
+            rx.cond(
+                DashboardState.offline,
+                rx.text(
+                    "Using the built-in offline model (no API key configured).",
+                    size="1",
+                    color_scheme="gray",
+                    id="offline-note",
+                ),
+            ),
+            spacing="3",
+        ),
+        on_submit=DashboardState.create_book,
+        class_name="card",
+    )
+
+
+def book_row(book: rx.Var[dict]) -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.vstack(
+                rx.text(book["title"], weight="bold"),
+                rx.text(book["updated"], size="1", color_scheme="gray"),
+                spacing="0",
+                flex="1",
+            ),
+            rx.badge(book["status"]),
+            rx.vstack(
+                rx.progress(value=book["progress"].to(int), width="8em"),
+                rx.text(book["chapters"], size="1"),
+                spacing="1",
+            ),
+            align="center",
+            width="100%",
+            class_name="book-row",
+        ),
+        href="/books/" + book["id"],
+        underline="none",
+        data_book_id=book["id"],
+    )
+
+
+def dashboard_page() -> rx.Component:
+    return rx.box(
+        rx.heading("bookgen", size="8", class_name="brand"),
+        rx.text("Write a whole book with a language model, live.", color_scheme="gray"),
+        rx.flex(
+            new_book_form(),
+            rx.vstack(
+                rx.heading("Your books", size="5"),
+                rx.cond(
+                    DashboardState.books.length() > 0,
+                    rx.vstack(rx.foreach(DashboardState.books, book_row), width="100%"),
+                    rx.text("No books yet.", color_scheme="gray"),
+                ),
+                id="book-list",
+                class_name="card",
+                flex="1",
+            ),
+            gap="2em",
+            wrap="wrap",
+            align="start",
+        ),
+        class_name="page",
+    )
