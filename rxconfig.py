@@ -13,4 +13,5 @@ config = rx.Config(
     state_manager_mode="redis" if _redis else "memory",
     redis_url=_redis,
     show_built_with_reflex=False,
+    disable_plugins=[rx.plugins.SitemapPlugin],
 )

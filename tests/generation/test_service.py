@@ -1,0 +1,164 @@
+"""The whole book flow through the real service, offline model, real databases."""
+
+import asyncio
+
+from bookgen.generation.hub import TextEvent
+from bookgen.storage.models import BookStatus, MessageKind, MessageStatus
+from tests.generation.helpers import form, make_service
+
+
+def kinds(snap):
+    return [m.kind for m in snap.messages]
+
+
+async def test_outline_reject_approve_chapters_complete(store):
+    service = make_service(store)
+    book = await service.create_book(form(chapters=3, words=300))
+    assert book.status == BookStatus.OUTLINING
+
+    await service.run(book.id)
+    snap = await store.snapshot(book.id)
+    assert snap.book.status == BookStatus.AWAITING_APPROVAL
+    first_outline = snap.messages[-1]
+    assert first_outline.kind == MessageKind.OUTLINE
+    assert first_outline.content.count("## Chapter") == 3
+
+    result = await service.reject(book.id, "Make the keeper's sister the villain")
+    assert result.ok
+    await service.run(book.id)
+    snap = await store.snapshot(book.id)
+    assert snap.book.status == BookStatus.AWAITING_APPROVAL
+    revised = snap.messages[-1]
+    assert revised.kind == MessageKind.OUTLINE and revised.id != first_outline.id
+    assert revised.content != first_outline.content
+    assert "sister" in revised.content.lower()
+
+    assert (await service.approve(book.id)).ok
+    await service.run(book.id)
+    snap = await store.snapshot(book.id)
+    assert snap.book.status == BookStatus.COMPLETE
+    assert snap.book.chapters_done == 3
+    chapters = [m for m in snap.messages if m.kind == MessageKind.CHAPTER]
+    summaries = [m for m in snap.messages if m.kind == MessageKind.SUMMARY]
+    assert [c.chapter for c in chapters] == [1, 2, 3]
+    assert [s.chapter for s in summaries] == [1, 2, 3]
+    for c in chapters:
+        assert c.status == MessageStatus.COMPLETE
+        assert 255 <= len(c.content.split()) <= 345  # within 15 % of 300
+        assert c.completion_tokens > 0
+    assert await store.chunk_count() == 0
+    assert kinds(snap)[:5] == [
+        MessageKind.REQUEST,
+        MessageKind.OUTLINE,
+        MessageKind.FEEDBACK,
+        MessageKind.OUTLINE,
+        MessageKind.APPROVAL,
+    ]
+
+
+async def test_chapters_stream_in_several_pushes_with_contiguous_offsets(store):
+    service = make_service(store, offline_words_per_second=400, flush_interval_s=0.02)
+    book = await service.create_book(form(chapters=1, words=200))
+    events: list[TextEvent] = []
+
+    async def listen():
+        async with service.hub.subscribe(book.id) as queue:
+            while True:
+                ev = await queue.get()
+                if isinstance(ev, TextEvent):
+                    events.append(ev)
+
+    listener = asyncio.create_task(listen())
+    await asyncio.sleep(0)
+    await service.run(book.id)
+    listener.cancel()
+    outline = (await store.snapshot(book.id)).messages[-1]
+    mine = [e for e in events if e.message_id == outline.id]
+    assert len(mine) > 3, "the outline arrived in one piece"
+    offset = 0
+    for ev in mine:
+        assert ev.offset == offset
+        offset += len(ev.text)
+    assert "".join(e.text for e in mine) == outline.content
+
+
+async def test_stop_then_continue_leaves_no_seam(store):
+    """Stop mid-chapter, continue: the chapter equals an uninterrupted one."""
+    reference_service = make_service(store)
+    ref = await reference_service.create_book(form(chapters=1, words=600))
+    await reference_service.run(ref.id)
+    await reference_service.approve(ref.id)
+    await reference_service.run(ref.id)
+    expected = next(
+        m.content
+        for m in (await store.snapshot(ref.id)).messages
+        if m.kind == MessageKind.CHAPTER
+    )
+
+    fast = reference_service
+    book = await fast.create_book(form(chapters=1, words=600))
+    await fast.run(book.id)
+    await fast.approve(book.id)
+    slow = make_service(store, offline_words_per_second=300, flush_interval_s=0.02)
+    runner = asyncio.create_task(slow.run(book.id))
+    while True:
+        await asyncio.sleep(0.05)
+        snap = await store.snapshot(book.id)
+        chapter = [m for m in snap.messages if m.kind == MessageKind.CHAPTER]
+        if chapter and len(chapter[0].content.split()) > 60:
+            break
+    assert (await slow.stop(book.id)).ok
+    await runner
+    snap = await store.snapshot(book.id)
+    assert snap.book.status == BookStatus.STOPPED
+    partial = next(m for m in snap.messages if m.kind == MessageKind.CHAPTER)
+    assert partial.status == MessageStatus.STOPPED
+    assert 60 < len(partial.content.split()) < 600
+    assert await store.chunk_count() == 0
+
+    assert (await slow.resume(book.id)).ok
+    await fast.run(book.id)
+    snap = await store.snapshot(book.id)
+    assert snap.book.status == BookStatus.COMPLETE
+    chapter = next(m for m in snap.messages if m.kind == MessageKind.CHAPTER)
+    assert chapter.id == partial.id
+    assert chapter.content.startswith(partial.content)
+    assert chapter.content == expected
+
+
+async def test_only_one_decision_wins(store):
+    service = make_service(store)
+    book = await service.create_book(form(chapters=1))
+    await service.run(book.id)
+    version = (await store.get_book(book.id)).version
+    results = await asyncio.gather(
+        service.approve(book.id, version),
+        service.reject(book.id, "darker", version),
+        service.approve(book.id, version),
+    )
+    assert sum(r.ok for r in results) == 1
+    assert all(r.reason == "The outline was already decided." for r in results if not r.ok)
+    snap = await store.snapshot(book.id)
+    decisions = [
+        m for m in snap.messages if m.kind in (MessageKind.APPROVAL, MessageKind.FEEDBACK)
+    ]
+    assert len(decisions) == 1
+
+
+async def test_two_runners_never_write_the_same_book(store):
+    a = make_service(store, offline_words_per_second=500)
+    b = make_service(store, offline_words_per_second=500)
+    book = await a.create_book(form(chapters=1))
+    ran = await asyncio.gather(a.run(book.id), b.run(book.id))
+    assert sorted(ran) == [False, True]
+    snap = await store.snapshot(book.id)
+    assert [m.kind for m in snap.messages].count(MessageKind.OUTLINE) == 1
+
+
+async def test_rejecting_needs_feedback(store):
+    service = make_service(store)
+    book = await service.create_book(form(chapters=1))
+    await service.run(book.id)
+    result = await service.reject(book.id, "   ")
+    assert not result.ok and "what should change" in result.reason.lower()
+    assert (await store.get_book(book.id)).status == BookStatus.AWAITING_APPROVAL
