@@ -14,4 +14,9 @@ config = rx.Config(
     redis_url=_redis,
     show_built_with_reflex=False,
     disable_plugins=[rx.plugins.SitemapPlugin],
+    plugins=[
+        rx.plugins.RadixThemesPlugin(
+            theme=rx.theme(accent_color="iris", radius="medium")
+        )
+    ],
 )

@@ -8,10 +8,7 @@ from bookgen.runtime import recovery_loop
 from bookgen.state.book import BookState
 from bookgen.state.dashboard import DashboardState
 
-app = rx.App(
-    stylesheets=["/styles.css"],
-    theme=rx.theme(accent_color="iris", radius="medium"),
-)
+app = rx.App(stylesheets=["/styles.css"])
 app.add_page(
     dashboard_page,
     route=routes.DASHBOARD,

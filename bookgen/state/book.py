@@ -82,7 +82,7 @@ class BookState(rx.State):
     # --- loading and watching -------------------------------------------
     @rx.event
     async def load_book(self):
-        raw = self.router.page.params.get("bid", "")
+        raw = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
         try:
             self.book_id = int(raw)
         except (TypeError, ValueError):
