@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 PYTHON ?= python3
 export PATH := $(abspath $(BIN)):$(PATH)
 export REFLEX_USE_NPM := 1
+export REFLEX_USE_GRANIAN := false
 export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
 export NPM_CONFIG_REGISTRY ?= https://registry.npmjs.org/

@@ -46,6 +46,7 @@ class AppServer:
             **os.environ,
             "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
             "REFLEX_USE_NPM": "1",
+            "REFLEX_USE_GRANIAN": "false",
             "REFLEX_TELEMETRY_ENABLED": "false",
             "REFLEX_CHECK_LATEST_VERSION": "false",
             **self.env,

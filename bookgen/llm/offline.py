@@ -1,0 +1,185 @@
+"""An httpx transport that answers OpenAI chat-completion requests offline.
+
+The app talks to every model through the official ``openai`` SDK. Plugging this
+transport into the SDK's HTTP client turns the built-in writer into one more
+endpoint, so demos, tests and production share one code path, and the stream is
+a genuine server-sent-event byte stream that arrives word by word over time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+
+from bookgen.llm.offline_writer import split_words, write_reply
+
+__all__ = ["MODEL_NAME", "OfflineTransport", "split_words"]
+
+MODEL_NAME = "bookgen-offline"
+
+
+def _error(status: int, message: str, kind: str) -> httpx.Response:
+    """An error in the shape the SDK maps to its exception classes."""
+    body = {"error": {"message": message, "type": kind, "param": None, "code": None}}
+    return httpx.Response(status, json=body)
+
+
+def _words_in(messages: list[dict[str, Any]]) -> int:
+    """Prompt size in words, standing in for tokens."""
+    total = 0
+    for m in messages:
+        content = m.get("content")
+        parts = content if isinstance(content, list) else [{"text": content}]
+        texts = (p.get("text") for p in parts if isinstance(p, dict))
+        total += sum(len(t.split()) for t in texts if isinstance(t, str))
+    return total
+
+
+def _event(payload: object) -> bytes:
+    data = payload if isinstance(payload, str) else json.dumps(payload)
+    return f"data: {data}\n\n".encode()
+
+
+class _EventStream(httpx.AsyncByteStream):
+    """The SSE body: a role chunk, one chunk per word at the set pace, the finish
+    chunk, an optional usage chunk and ``[DONE]``.
+
+    Like a socket it is single-pass: iterating again resumes where the last reader
+    stopped (the SDK drains a response after ``[DONE]``; that must not replay it).
+    """
+
+    def __init__(
+        self,
+        head: dict[str, Any],
+        pieces: list[str],
+        finish: str,
+        usage: dict[str, int] | None,
+        delay: float,
+    ) -> None:
+        extra = {"usage": None} if usage is not None else {}
+
+        def chunk(delta: dict[str, str], finish: str | None = None) -> bytes:
+            choice = {
+                "index": 0,
+                "delta": delta,
+                "logprobs": None,
+                "finish_reason": finish,
+            }
+            return _event({**head, "choices": [choice], **extra})
+
+        # (seconds after the start to wait for, or None to send at once; bytes)
+        self._events: list[tuple[float | None, bytes]] = [
+            (None, chunk({"role": "assistant", "content": ""})),
+            *((i * delay, chunk({"content": p})) for i, p in enumerate(pieces, 1)),
+            (None, chunk({}, finish)),
+        ]
+        if usage is not None:
+            self._events.append((None, _event({**head, "choices": [], "usage": usage})))
+        self._events.append((None, _event("[DONE]")))
+        self._sent = 0
+        self._start: float | None = None
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        loop = asyncio.get_running_loop()
+        if self._start is None:
+            self._start = loop.time()
+        while self._sent < len(self._events):
+            due, data = self._events[self._sent]
+            if due is not None:  # pace against the schedule, never faster
+                await asyncio.sleep(max(0.0, self._start + due - loop.time()))
+            self._sent += 1
+            yield data
+
+    async def aclose(self) -> None:
+        """A closed stream has nothing left to send."""
+        self._sent = len(self._events)
+
+
+class OfflineTransport(httpx.AsyncBaseTransport):
+    """Serves ``POST …/chat/completions`` and ``GET …/models`` from the offline
+    writer; ``words_per_second <= 0`` streams without delay."""
+
+    def __init__(self, words_per_second: float = 30.0) -> None:
+        self.words_per_second = words_per_second
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path.rstrip("/")
+        if request.method == "POST" and path.endswith("/chat/completions"):
+            try:
+                return await self._complete(await request.aread())
+            except Exception as exc:  # a server answers 500, it does not crash
+                return _error(500, f"offline model failed: {exc!r}", "server_error")
+        model = {
+            "id": MODEL_NAME,
+            "object": "model",
+            "created": 0,
+            "owned_by": "bookgen",
+        }
+        if request.method == "GET" and path.endswith("/models"):
+            return httpx.Response(200, json={"object": "list", "data": [model]})
+        if request.method == "GET" and path.endswith(f"/models/{MODEL_NAME}"):
+            return httpx.Response(200, json=model)
+        message = f"Unknown request URL: {request.method} {request.url.path}"
+        return _error(404, message, "invalid_request_error")
+
+    async def _complete(self, raw: bytes) -> httpx.Response:
+        try:
+            body = json.loads(raw or b"null")
+        except (ValueError, UnicodeDecodeError):
+            return _error(
+                400, "The request body is not valid JSON.", "invalid_request_error"
+            )
+        messages = body.get("messages") if isinstance(body, dict) else None
+        if not (
+            isinstance(messages, list)
+            and messages
+            and all(
+                isinstance(m, dict) and isinstance(m.get("role"), str) for m in messages
+            )
+        ):
+            message = "'messages' must be a non-empty array of objects with a 'role'."
+            return _error(400, message, "invalid_request_error")
+        model = body.get("model") if isinstance(body.get("model"), str) else MODEL_NAME
+        # Writing a long chapter takes a few milliseconds; keep the loop free anyway.
+        pieces = split_words(await asyncio.to_thread(write_reply, messages))
+        limit = body.get("max_completion_tokens") or body.get("max_tokens")
+        finish = "stop"
+        if isinstance(limit, int) and 0 < limit < len(pieces):
+            pieces, finish = pieces[:limit], "length"
+        prompt = _words_in(messages)
+        usage = {
+            "prompt_tokens": prompt,
+            "completion_tokens": len(pieces),
+            "total_tokens": prompt + len(pieces),
+        }
+        stream = bool(body.get("stream"))
+        head = {
+            "id": f"chatcmpl-offline-{uuid.uuid4().hex[:24]}",
+            "object": "chat.completion.chunk" if stream else "chat.completion",
+            "created": int(time.time()),
+            "model": model,
+            "system_fingerprint": None,
+        }
+        if not stream:
+            message = {"role": "assistant", "content": "".join(pieces), "refusal": None}
+            choice = {"index": 0, "message": message, "finish_reason": finish}
+            data = {**head, "choices": [choice], "usage": usage}
+            return httpx.Response(200, json=data)
+        options = body.get("stream_options")
+        wants_usage = isinstance(options, dict) and bool(options.get("include_usage"))
+        wps = self.words_per_second
+        events = _EventStream(
+            head,
+            pieces,
+            finish,
+            usage if wants_usage else None,
+            1.0 / wps if wps > 0 else 0.0,
+        )
+        headers = {"content-type": "text/event-stream", "cache-control": "no-cache"}
+        return httpx.Response(200, headers=headers, stream=events)
