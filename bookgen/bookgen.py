@@ -4,9 +4,11 @@ import reflex as rx
 
 from bookgen import routes
 from bookgen.pages import book_page, dashboard_page
-from bookgen.runtime import recovery_loop
+from bookgen.runtime import prepare_database, recovery_loop
 from bookgen.state.book import BookState
 from bookgen.state.dashboard import DashboardState
+
+prepare_database()
 
 app = rx.App(stylesheets=["/styles.css"])
 app.add_page(

@@ -16,7 +16,7 @@ from bookgen.llm import make_provider
 from bookgen.storage.db import make_engine, migrate_to_head
 from bookgen.storage.store import Store
 
-__all__ = ["get_service", "recovery_loop"]
+__all__ = ["get_service", "prepare_database", "recovery_loop"]
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +41,17 @@ def get_service() -> GenerationService:
     )
 
 
+def prepare_database() -> None:
+    """Bring the schema to head before serving (idempotent; PostgreSQL-locked)."""
+    migrate_to_head(get_settings().database_url)
+
+
 async def recovery_loop() -> None:
-    """Lifespan task: migrate, then keep resuming generations whose runner died."""
+    """Lifespan task: keep resuming generations whose runner died."""
     settings = get_settings()
-    await asyncio.to_thread(migrate_to_head, settings.database_url)
-    service = get_service()
     while True:
         try:
-            started = await service.resume_orphans()
+            started = await get_service().resume_orphans()
             if started:
                 log.info("resumed generation for books %s", started)
         except Exception:  # keep sweeping; a database hiccup must not end recovery

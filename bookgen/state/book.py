@@ -69,6 +69,8 @@ class BookState(rx.State):
     live_chunk: str = ""
     feedback: str = ""
     notice: str = ""
+    # Random id of the worker process serving this tab (shows up in tests/ops).
+    served_by: str = ""
     _watch_id: str = ""
 
     @rx.var
@@ -90,6 +92,7 @@ class BookState(rx.State):
             return None
         self._watch_id = uuid.uuid4().hex
         self.notice = ""
+        self.served_by = get_service().owner
         if not await self._refresh():
             return None
         return [BookState.watch, BookState.run_book(self.book_id)]

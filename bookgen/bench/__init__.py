@@ -1,0 +1,1 @@
+"""Benchmark and load tools: a headless Reflex client and the benchmark runner."""

@@ -1,0 +1,98 @@
+"""Kill the real app mid-chapter, start it again: the chapter resumes, no seam.
+
+The offline model is deterministic, so the finished chapter must equal the
+chapter an uninterrupted run writes, word for word.
+"""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+
+from bookgen.bench.client import BOOK_STATE, ReflexClient
+from bookgen.devserver import AppServer
+from bookgen.storage.models import BookStatus, MessageKind, MessageStatus
+from tests.generation.helpers import form, make_service
+from tests.system.conftest import create_book, wait_snapshot
+
+pytestmark = pytest.mark.system
+
+
+def chapter(snap):
+    return next((m for m in snap.messages if m.kind == MessageKind.CHAPTER), None)
+
+
+async def reference_chapter(store_for, tmp_path, words: int) -> str:
+    """The same chapter, written in-process without interruption."""
+    from bookgen.storage.db import migrate_to_head
+
+    url = f"sqlite:///{tmp_path / 'ref.db'}"
+    migrate_to_head(url)
+    store = store_for(url)
+    service = make_service(store)
+    book = await service.create_book(
+        form(
+            chapters=1,
+            words=words,
+            title="The Night Ferry",
+            premise="A ferry pilot carries one last passenger across a frozen strait.",
+            genre="",
+            tone="",
+        )
+    )
+    await service.run(book.id)
+    await service.approve(book.id)
+    await service.run(book.id)
+    return chapter(await store.snapshot(book.id)).content
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["kill", "term"])
+async def test_generation_resumes_after_the_server_dies(
+    sig, sqlite_db, store_for, tmp_path
+):
+    words = 900
+    env = {
+        "DATABASE_URL": sqlite_db,
+        "BOOKGEN_OFFLINE_WPS": "60",
+        "BOOKGEN_LEASE_S": "3",
+    }
+    store = store_for(sqlite_db)
+    app = AppServer(env).start()
+    try:
+        book_id = await create_book(app.url, chapters=1, words=words)
+        viewer = ReflexClient(app.url)
+        await viewer.open(f"/books/{book_id}")
+        await viewer.wait_for(
+            lambda: viewer.var(BOOK_STATE, "status") == "awaiting_approval", 60
+        )
+        await viewer.emit(f"{BOOK_STATE}.approve")
+        snap = await wait_snapshot(
+            store,
+            book_id,
+            lambda s: chapter(s) is not None and len(chapter(s).content.split()) > 150,
+            60,
+        )
+        app.kill(sig)
+        app.proc.wait(30)
+        await viewer.close()
+        at_death = chapter(await store.snapshot(book_id))
+        assert at_death is not None and len(at_death.content.split()) > 150
+        assert at_death.content.startswith(chapter(snap).content)
+        if sig == signal.SIGTERM:
+            # A drained shutdown marks the message and frees the lease at once.
+            book = await store.get_book(book_id)
+            assert at_death.status == MessageStatus.INTERRUPTED
+            assert book.lease_owner is None
+
+        app = AppServer(env, port=app.port).start()
+        done = await wait_snapshot(
+            store, book_id, lambda s: s.book.status == BookStatus.COMPLETE, 120
+        )
+    finally:
+        app.stop()
+    final = chapter(done)
+    assert final.id == at_death.id, "the chapter was restarted, not resumed"
+    assert final.content.startswith(at_death.content)
+    assert final.content == await reference_chapter(store_for, tmp_path, words)
+    assert await store.chunk_count() == 0

@@ -1,0 +1,102 @@
+"""Two worker processes, Redis and PostgreSQL: a viewer on one worker sees,
+live, the generation running on the other."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bookgen.bench.client import BOOK_STATE, ReflexClient
+from bookgen.devserver import AppServer
+from bookgen.storage.models import BookStatus, MessageKind
+from tests.conftest import PG_URL, reset_postgres
+from tests.system.conftest import create_book, wait_snapshot
+
+pytestmark = [pytest.mark.system, pytest.mark.postgres]
+REDIS_URL = "redis://127.0.0.1:6379/7"
+
+
+async def viewers_on_two_workers(
+    url: str, path: str
+) -> tuple[ReflexClient, ReflexClient]:
+    """Open viewers until two are served by different worker processes."""
+    opened: list[ReflexClient] = []
+    try:
+        for _ in range(16):
+            client = ReflexClient(url)
+            await client.open(path)
+            await client.wait_for(lambda c=client: c.var(BOOK_STATE, "served_by"), 20)
+            opened.append(client)
+            workers = {c.var(BOOK_STATE, "served_by"): c for c in opened}
+            if len(workers) == 2:
+                a, b = workers.values()
+                for c in opened:
+                    if c not in (a, b):
+                        await c.close()
+                return a, b
+    except BaseException:
+        for c in opened:
+            await c.close()
+        raise
+    for c in opened:
+        await c.close()
+    pytest.fail("every connection landed on the same worker")
+
+
+async def test_a_viewer_on_another_worker_sees_the_stream_live(store_for):
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    reset_postgres()
+    env = {
+        "DATABASE_URL": PG_URL,
+        "REDIS_URL": REDIS_URL,
+        "GUNICORN_CMD_ARGS": "--workers 2",
+        "BOOKGEN_OFFLINE_WPS": "80",
+    }
+    store = store_for(PG_URL)
+    with AppServer(env) as app:
+        book_id = await create_book(app.url, chapters=1, words=600)
+        a, b = await viewers_on_two_workers(app.url, f"/books/{book_id}")
+        try:
+            await a.wait_for(
+                lambda: a.var(BOOK_STATE, "status") == "awaiting_approval", 60
+            )
+            await a.emit(f"{BOOK_STATE}.approve")
+            snap = await wait_snapshot(
+                store,
+                book_id,
+                lambda s: any(m.kind == MessageKind.CHAPTER for m in s.messages),
+                30,
+            )
+            runner = snap.book.lease_owner
+            # Whichever worker runs the chapter, one of the two viewers is elsewhere.
+            other = b if a.var(BOOK_STATE, "served_by") == runner else a
+            assert other.var(BOOK_STATE, "served_by") != runner
+            live: list[tuple[str, int, str]] = []
+
+            def record(delta: dict, _at: float) -> None:
+                if "live_chunk_rx_state_" in delta.get(BOOK_STATE, {}):
+                    live.append(
+                        (
+                            other.var(BOOK_STATE, "live_key"),
+                            other.var(BOOK_STATE, "live_offset"),
+                            other.var(BOOK_STATE, "live_chunk"),
+                        )
+                    )
+
+            other.on_delta = record
+            done = await wait_snapshot(
+                store, book_id, lambda s: s.book.status == BookStatus.COMPLETE, 90
+            )
+            await asyncio.sleep(0.5)
+        finally:
+            await a.close()
+            await b.close()
+    ch = next(m for m in done.messages if m.kind == MessageKind.CHAPTER)
+    text = ch.content
+    pushes = [(o, c) for key, o, c in live if key == f"m{ch.id}" and c]
+    assert len(pushes) > 10, "the other worker's viewer saw no live stream"
+    for offset, chunk in pushes:
+        assert text[offset : offset + len(chunk)] == chunk
