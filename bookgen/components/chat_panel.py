@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from bookgen.components.stream_text import stream_text
+from bookgen.components.manuscript import live_text
 from bookgen.state.book import BookState
 
 __all__ = ["chat_panel"]
@@ -24,18 +24,9 @@ def status_badge(status: rx.Var[str]) -> rx.Component:
 
 def message_bubble(msg: rx.Var[dict]) -> rx.Component:
     body = rx.cond(
-        msg["words"] != "",
-        rx.text(msg["words"], size="1", color_scheme="gray"),
-        stream_text(
-            msg["content"],
-            message_key=msg["key"],
-            stream_key=BookState.live_key,
-            offset=BookState.live_offset,
-            chunk=BookState.live_chunk,
-            streaming=msg["status"] == "streaming",
-            on_gap=BookState.resync,
-            class_name="bubble-text",
-        ),
+        msg["brief"] != "",
+        rx.text("In the manuscript →", size="1", color_scheme="gray"),
+        live_text(msg, class_name="bubble-text"),
     )
     return rx.box(
         rx.hstack(

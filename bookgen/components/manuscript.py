@@ -11,14 +11,15 @@ __all__ = ["manuscript"]
 
 
 def live_text(msg: rx.Var[dict], **props) -> rx.Component:
+    """A message's text: fetched once, then grown by the book's live chunks."""
     return stream_text(
-        msg["content"],
+        msg["src"],
+        length=msg["length"].to(int),
         message_key=msg["key"],
         stream_key=BookState.live_key,
         offset=BookState.live_offset,
         chunk=BookState.live_chunk,
         streaming=msg["status"] == "streaming",
-        on_gap=BookState.resync,
         **props,
     )
 

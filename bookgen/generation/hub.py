@@ -23,6 +23,8 @@ class TextEvent:
     message_id: int
     offset: int
     text: str
+    # Wall-clock time the provider produced the first of these words (metrics).
+    at: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -25,14 +25,16 @@ CHANNEL = "bookgen:book:"
 
 def encode(event: Event) -> str:
     if isinstance(event, TextEvent):
-        return json.dumps(["t", event.message_id, event.offset, event.text])
+        return json.dumps(["t", event.message_id, event.offset, event.text, event.at])
     return json.dumps(["c"])
 
 
 def decode(book_id: int, raw: str | bytes) -> Event:
     data = json.loads(raw)
     if data[0] == "t":
-        return TextEvent(book_id, int(data[1]), int(data[2]), str(data[3]))
+        return TextEvent(
+            book_id, int(data[1]), int(data[2]), str(data[3]), float(data[4])
+        )
     return ChangeEvent(book_id)
 
 

@@ -1,53 +1,63 @@
-"""Book page state: one tab's view of one book, kept live by a watcher task.
+"""Book page state: one tab's view of one book.
 
-Every tab subscribes to the book's hub channel; the generation itself runs in
-the service, not in any tab, so closing tabs never stops it. Live text travels
-as (message key, offset, chunk): only new text crosses the websocket.
+The generation runs in the service, not in any tab, so closing tabs never
+stops it. Each tab joins its worker's live channel for the book (see live.py):
+chunks reach it as (message key, offset, chunk) deltas, and other changes as a
+fresh overview. Message text itself is fetched over HTTP by the page.
 """
 
 from __future__ import annotations
 
-import asyncio
+import os
 import uuid
 
 import reflex as rx
+from reflex.state import StateUpdate
 from reflex_base.registry import RegistrationContext
 
 from bookgen.config import get_settings
-from bookgen.generation.hub import ChangeEvent, Event, TextEvent
 from bookgen.runtime import get_service
+from bookgen.state.live import Channels
 from bookgen.state.views import chapter_views, outline_view, thread_views
+from bookgen.storage.store import BookOverview
 
 __all__ = ["BookState"]
 
 # How often an idle watcher checks that its tab is still there.
 IDLE_CHECK_S = 5.0
+_channels: Channels | None = None
 
 
-def _coalesce(events: list[Event]) -> tuple[bool, TextEvent | None]:
-    """Merge a burst of events: reload once, and join contiguous text."""
-    reload, text = False, None
-    for ev in events:
-        if isinstance(ev, ChangeEvent):
-            reload = True
-        elif (
-            text is not None
-            and ev.message_id == text.message_id
-            and ev.offset == text.offset + len(text.text)
-        ):
-            text = TextEvent(
-                ev.book_id, ev.message_id, text.offset, text.text + ev.text
-            )
-        else:
-            text = ev
-    return reload, text
+def _namespace():
+    try:
+        return RegistrationContext.get().app.event_namespace
+    except Exception:
+        return None
+
+
+async def _emit(token: str, delta: dict[str, object]) -> None:
+    namespace = _namespace()
+    if namespace is not None:
+        await namespace.emit_update(
+            StateUpdate(delta={BookState.get_full_name(): delta}), token
+        )
+
+
+def channels() -> Channels:
+    global _channels
+    if _channels is None:
+        service = get_service()
+        _channels = Channels(
+            hub=service.hub,
+            store=service.store,
+            emit=_emit,
+            timestamps=os.environ.get("BOOKGEN_BENCH") == "1",
+        )
+    return _channels
 
 
 def _tab_connected(token: str) -> bool:
-    try:
-        namespace = RegistrationContext.get().app.event_namespace
-    except Exception:
-        return True
+    namespace = _namespace()
     return namespace is None or token in namespace.token_to_sid
 
 
@@ -63,10 +73,12 @@ class BookState(rx.State):
     thread: list[dict[str, str]] = []
     outline: dict[str, str] = {}
     chapters: list[dict[str, str]] = []
-    # The live tail: text of message ``live_key`` starting at ``live_offset``.
+    # The live tail, pushed by the channel: text of message ``live_key`` from
+    # code point ``live_offset``. ``live_at`` (ms) is set in benchmark mode only.
     live_key: str = ""
     live_offset: int = 0
     live_chunk: str = ""
+    live_at: int = 0
     feedback: str = ""
     notice: str = ""
     # Random id of the worker process serving this tab (shows up in tests/ops).
@@ -98,69 +110,53 @@ class BookState(rx.State):
         return [BookState.watch, BookState.run_book(self.book_id)]
 
     async def _refresh(self) -> bool:
-        snap = await get_service().store.snapshot(self.book_id)
-        self._apply_snapshot(snap)
-        return snap is not None
+        overview = await get_service().store.overview(self.book_id)
+        self._apply(overview)
+        return overview is not None
 
-    def _apply_snapshot(self, snap) -> None:
-        if snap is None:
+    def _apply(self, ov: BookOverview | None) -> None:
+        if ov is None:
             self.found = False
             return
-        book = snap.book
+        book = ov.book
         self.found = True
         self.title, self.status, self.version = book.title, book.status, book.version
         self.chapter_count, self.chapters_done = book.chapter_count, book.chapters_done
         self.model = book.model
-        self.thread = thread_views(snap)
-        self.outline = outline_view(snap)
-        self.chapters = chapter_views(snap)
-        self.live_key, self.live_offset, self.live_chunk = "", 0, ""
+        self.thread = thread_views(ov)
+        self.outline = outline_view(ov)
+        self.chapters = chapter_views(ov)
 
     @rx.event(background=True)
     async def watch(self):
-        """Follow the book's hub channel for as long as this tab shows it."""
+        """Apply the book's changes to this tab for as long as it shows the book."""
         async with self:
             book_id, watch_id = self.book_id, self._watch_id
             token = self.router.session.client_token
-        service = get_service()
-        async with service.hub.subscribe(book_id) as queue:
-            # Subscribed first, then re-read: nothing between the two is missed.
-            snap = await service.store.snapshot(book_id)
-            async with self:
-                if self._watch_id != watch_id:
-                    return
-                self._apply_snapshot(snap)
+        channel = await channels().join(book_id, token)
+        try:
+            seen = 0
             while True:
-                try:
-                    first = await asyncio.wait_for(queue.get(), IDLE_CHECK_S)
-                except TimeoutError:
+                change = await channel.wait_change(seen, IDLE_CHECK_S)
+                if change is None:
                     if not _tab_connected(token):
                         return
+                    async with self:
+                        if self._watch_id != watch_id:
+                            return
                     continue
-                events = [first]
-                while not queue.empty():
-                    events.append(queue.get_nowait())
-                reload, text = _coalesce(events)
-                snap = await service.store.snapshot(book_id) if reload else None
+                seen, overview = change
                 async with self:
                     if self._watch_id != watch_id or self.book_id != book_id:
                         return
-                    if snap is not None:
-                        self._apply_snapshot(snap)
-                    if text is not None:
-                        self.live_key = f"m{text.message_id}"
-                        self.live_offset = text.offset
-                        self.live_chunk = text.text
+                    self._apply(overview)
+        finally:
+            await channels().leave(book_id, token)
 
     @rx.event(background=True)
     async def run_book(self, book_id: int):
         """Host the runner for a book that should be writing; no-op if one runs."""
         await get_service().run(int(book_id))
-
-    @rx.event
-    async def resync(self, _length: int):
-        """The client saw a gap in the live text: send the full text once."""
-        await self._refresh()
 
     # --- author actions --------------------------------------------------
     @rx.event

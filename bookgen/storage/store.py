@@ -20,12 +20,35 @@ from bookgen.storage.models import (
     BookStatus,
     Chunk,
     Message,
+    MessageKind,
     MessageStatus,
     Thread,
     utcnow,
 )
 
-__all__ = ["BookSnapshot", "Store"]
+__all__ = ["BookOverview", "BookSnapshot", "MessageMeta", "Store"]
+
+
+@dataclass(frozen=True)
+class MessageMeta:
+    """A message without its text: what a page needs to lay itself out."""
+
+    id: int
+    role: str
+    kind: str
+    chapter: int | None
+    status: str
+    error: str
+    length: int  # code points of text so far, chunk log included
+
+
+@dataclass
+class BookOverview:
+    """A book, its messages' metadata, and the latest outline's text (for titles)."""
+
+    book: Book
+    messages: list[MessageMeta]
+    outline_text: str
 
 
 @dataclass
@@ -98,6 +121,57 @@ class Store:
             if m.id in pending:
                 m.content = m.content + pending[m.id]
         return BookSnapshot(book=book, messages=msgs)
+
+    async def overview(self, book_id: int) -> BookOverview | None:
+        """Everything but the message texts: cheap to read on every change."""
+        async with self._sessions() as s:
+            book = await s.get(Book, book_id)
+            if book is None:
+                return None
+            rows = (
+                await s.exec(
+                    select(
+                        Message.id,
+                        Message.role,
+                        Message.kind,
+                        Message.chapter,
+                        Message.status,
+                        Message.error,
+                        func.length(Message.content),
+                    )
+                    .where(Message.book_id == book_id)
+                    .order_by(col(Message.id))
+                )
+            ).all()
+            live = [r[0] for r in rows if r[4] == MessageStatus.STREAMING]
+            tails: dict[int, int] = {}
+            if live:
+                tail_rows = await s.exec(
+                    select(Chunk.message_id, func.sum(func.length(Chunk.text)))
+                    .where(col(Chunk.message_id).in_(live))
+                    .group_by(Chunk.message_id)
+                )
+                tails = {mid: int(n or 0) for mid, n in tail_rows.all()}
+            outline_ids = [r[0] for r in rows if r[2] == MessageKind.OUTLINE]
+            outline = await s.get(Message, outline_ids[-1]) if outline_ids else None
+        metas = [
+            MessageMeta(
+                mid, role, kind, chapter, status, error, int(n or 0) + tails.get(mid, 0)
+            )
+            for mid, role, kind, chapter, status, error, n in rows
+        ]
+        return BookOverview(book, metas, outline.content if outline else "")
+
+    async def message_text(self, message_id: int, start: int = 0) -> str | None:
+        """A message's text from code point ``start``, chunk log included."""
+        async with self._sessions() as s:
+            msg = await s.get(Message, message_id)
+            if msg is None:
+                return None
+            text = msg.content
+            if msg.status == MessageStatus.STREAMING:
+                text += (await self._chunk_texts(s, [message_id])).get(message_id, "")
+        return text[max(start, 0) :]
 
     async def transition(
         self,

@@ -1,0 +1,263 @@
+// StreamText: shows a message whose text arrives in pieces.
+// The server sends (offset, chunk) pairs instead of the whole growing string,
+// so bytes stay linear in the text length. All positions are Unicode code
+// points (Python's len(str)); JS strings count UTF-16 units, so we convert.
+import React, { memo, useEffect, useLayoutEffect, useReducer, useRef, useState } from "react";
+import Markdown from "react-markdown";
+import { getBackendURL } from "$/utils/state";
+
+const BASE_RATE = 80; // chars/s revealed when there is no backlog
+const CATCH_UP = 0.5; // s: the backlog is revealed at backlog/CATCH_UP chars/s
+const FETCH_RETRY_MS = 2000; // retry a failed text fetch after this long
+
+// GET the message text from code point `from` (bookgen/api.py).
+async function fetchText(src, from) {
+  const url = getBackendURL();
+  url.pathname = src;
+  url.search = `?from=${from}`;
+  const res = await fetch(url, { cache: "no-store" });
+  if (!res.ok) throw new Error(`${res.status} ${url}`);
+  return res.text();
+}
+
+// Code points in s (a surrogate pair counts once).
+function cpLen(s) {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xdc00 && c <= 0xdfff) n--;
+  }
+  return n;
+}
+
+// s without its first n code points.
+function cpDrop(s, n) {
+  let i = 0;
+  while (n > 0 && i < s.length) {
+    const c = s.charCodeAt(i);
+    i += c >= 0xd800 && c <= 0xdbff ? 2 : 1;
+    n--;
+  }
+  return s.slice(i);
+}
+
+// Split on blank lines, but keep fenced code blocks whole.
+function splitBlocks(s) {
+  const out = [];
+  let inFence = false;
+  for (const part of s.split(/\n[ \t]*\n/)) {
+    if (inFence) out[out.length - 1] += "\n\n" + part;
+    else out.push(part);
+    if ((part.match(/^ {0,3}(```|~~~)/gm) || []).length % 2) inFence = !inFence;
+  }
+  return out;
+}
+
+// One stylesheet per page, shared by every instance. Minimal typography because
+// Radix's reset strips margins and list markers; apps can override via class_name.
+const CSS = `
+@keyframes st-blink { 0%, 100% { opacity: 1 } 50% { opacity: 0 } }
+.st-live .st-tail > :not(ul):not(ol):last-child::after,
+.st-live .st-tail > :is(ul, ol):last-child > li:last-child::after,
+.st-live .st-caret::after {
+  content: ""; display: inline-block; width: 2px; height: 1.1em;
+  margin-left: 2px; vertical-align: text-bottom; background: currentColor;
+  animation: st-blink 1s steps(1) infinite;
+}
+@media (prefers-reduced-motion: reduce) {
+  .st-live .st-tail *::after, .st-live .st-caret::after { animation: none !important; }
+}
+.st-plain { white-space: pre-wrap; }
+.st-text p, .st-text ul, .st-text ol, .st-text blockquote, .st-text pre { margin: 0 0 0.8em; }
+.st-text ul { list-style: disc; padding-left: 1.5em; }
+.st-text ol { list-style: decimal; padding-left: 1.5em; }
+.st-text h1, .st-text h2, .st-text h3 { font-weight: 700; margin: 0.6em 0 0.4em; line-height: 1.25; }
+.st-text h1 { font-size: 1.6em; } .st-text h2 { font-size: 1.35em; } .st-text h3 { font-size: 1.15em; }
+.st-text blockquote { border-left: 3px solid currentColor; padding-left: 0.8em; opacity: 0.85; }
+`;
+function injectCss() {
+  if (typeof document === "undefined" || document.getElementById("st-css")) return;
+  const el = document.createElement("style");
+  el.id = "st-css";
+  el.textContent = CSS;
+  document.head.appendChild(el);
+}
+
+function reducedMotion() {
+  return typeof window !== "undefined" && !!window.matchMedia &&
+    window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+}
+
+// Finished paragraphs are memoized so markdown is parsed once per paragraph.
+const Block = memo(function Block({ src }) {
+  return <Markdown skipHtml>{src}</Markdown>;
+});
+
+export function StreamText({
+  src = "",
+  length = 0,
+  messageKey = "",
+  streamKey = "",
+  offset = 0,
+  chunk = "",
+  streaming = false,
+  markdown = true,
+  className,
+  ...rest
+}) {
+  // Received text lives in a ref (fetched over HTTP, then extended by live
+  // chunks); `shown` is the displayed prefix as [UTF-16 index, code points].
+  const recv = useRef({ text: "", cp: 0 });
+  const loading = useRef({ busy: false, again: false, want: 0 });
+  const [shown, setShown] = useState([0, 0]);
+  const shownRef = useRef(shown);
+  const [, rerender] = useReducer((x) => x + 1, 0);
+  const raf = useRef(0);
+  const streamingRef = useRef(streaming);
+  streamingRef.current = streaming;
+  const alive = useRef(true);
+
+  const show = (u) => {
+    const [pu, pcp] = shownRef.current;
+    const t = recv.current.text;
+    const next = u >= pu ? [u, pcp + cpLen(t.slice(pu, u))] : [u, cpLen(t.slice(0, u))];
+    shownRef.current = next;
+    setShown(next);
+  };
+  const showAll = () => {
+    cancelAnimationFrame(raf.current);
+    raf.current = 0;
+    shownRef.current = [recv.current.text.length, recv.current.cp];
+    setShown(shownRef.current);
+  };
+
+  // Reveal received text word by word, faster when the backlog grows.
+  const tick = (last, pos) => (now) => {
+    const t = recv.current.text;
+    const dt = Math.min((now - last) / 1000, 0.1);
+    const backlog = t.length - pos;
+    if (backlog <= 0) { raf.current = 0; return; }
+    pos = Math.min(t.length, pos + Math.max(BASE_RATE, backlog / CATCH_UP) * dt);
+    // Snap to the end of a word (never mid-word, never inside a surrogate pair).
+    const ws = t.slice(Math.floor(pos)).search(/\s/);
+    const end = ws < 0 ? (streamingRef.current ? shownRef.current[0] : t.length)
+                       : Math.floor(pos) + ws;
+    if (end > shownRef.current[0]) show(end);
+    if (ws < 0 && !streamingRef.current) { raf.current = 0; return; }
+    raf.current = requestAnimationFrame(tick(now, pos));
+  };
+  const kick = () => {
+    if (reducedMotion() || !streamingRef.current) return showAll();
+    if (!raf.current) {
+      const now = performance.now();
+      raf.current = requestAnimationFrame(tick(now, shownRef.current[0]));
+    }
+  };
+
+  // Append `more`, which starts at code point `from`; overlap is dropped.
+  const append = (from, more) => {
+    const r = recv.current;
+    const end = from + cpLen(more);
+    if (from > r.cp || end <= r.cp) return false;
+    r.text += cpDrop(more, r.cp - from);
+    r.cp = end;
+    return true;
+  };
+
+  // Fetch what we lack over HTTP: on mount, after a gap, or when the server
+  // says the message is longer than what we hold. One request at a time.
+  const catchUp = async (want) => {
+    const l = loading.current; // replaced when src changes: stale loops stop
+    l.want = Math.max(l.want, want);
+    if (l.busy) { l.again = true; return; }
+    l.busy = true;
+    try {
+      while (alive.current && l === loading.current && recv.current.cp < l.want) {
+        l.again = false;
+        const from = recv.current.cp;
+        let more;
+        try {
+          more = await fetchText(src, from);
+        } catch (e) {
+          await new Promise((r) => setTimeout(r, FETCH_RETRY_MS));
+          continue;
+        }
+        if (!alive.current || l !== loading.current) return;
+        const grew = append(from, more);
+        if (grew) {
+          rerender();
+          // Text that already existed appears at once; only live text types.
+          if (!streamingRef.current || from === 0) showAll(); else kick();
+        }
+        if (!grew && !l.again) break; // the server has nothing more yet
+      }
+    } finally {
+      l.busy = false;
+    }
+  };
+
+  useEffect(() => {
+    injectCss();
+    alive.current = true;
+    return () => { alive.current = false; cancelAnimationFrame(raf.current); raf.current = 0; };
+  }, []);
+
+  // A new message: start over from its text on the server.
+  useLayoutEffect(() => {
+    recv.current = { text: "", cp: 0 };
+    loading.current = { busy: false, again: false, want: 0 };
+    shownRef.current = [0, 0];
+    setShown([0, 0]);
+    if (src) catchUp(Math.max(1, length));
+  }, [src]);
+
+  // The server's length moved past ours (e.g. the message finished): fetch the rest.
+  useLayoutEffect(() => {
+    if (length > recv.current.cp) catchUp(length);
+    else if (!streaming) showAll();
+  }, [length, streaming]);
+
+  // Live tail: chunk starts at absolute code point `offset`. Idempotent; a
+  // chunk past our end means pushes were missed: fetch the gap over HTTP.
+  useLayoutEffect(() => {
+    if (streamKey !== messageKey || chunk == null || !chunk) return;
+    if (offset > recv.current.cp) {
+      catchUp(offset + cpLen(chunk));
+      return;
+    }
+    if (append(offset, chunk)) {
+      rerender();
+      kick();
+    }
+  }, [streamKey, messageKey, offset, chunk]);
+
+  const [u, shownCp] = shown;
+  const text = recv.current.text.slice(0, u);
+  let body;
+  if (!markdown) {
+    body = [
+      <span key="t" className="st-plain">{text}</span>,
+      <span key="c" className="st-caret" aria-hidden="true" />,
+    ];
+  } else {
+    // Completed blocks are memoized; only the last one re-parses as it grows.
+    const blocks = splitBlocks(text);
+    const tail = blocks.pop();
+    body = [];
+    blocks.forEach((src, i) => {
+      body.push(<Block key={i} src={src} />, "\n");
+    });
+    body.push(tail.trim()
+      ? <div key="tail" className="st-tail"><Markdown skipHtml>{tail}</Markdown></div>
+      : <span key="tail" className="st-caret" aria-hidden="true" />);
+  }
+  const cls = [className, "st-text", streaming ? "st-live" : null].filter(Boolean).join(" ");
+  return (
+    <div {...rest} className={cls} data-length={recv.current.cp} data-shown={shownCp}
+         data-streaming={streaming ? "true" : "false"}>
+      {body}
+    </div>
+  );
+}
+
+export default StreamText;

@@ -1,0 +1,156 @@
+"""``python -m bookgen.bench [--quick]``: run the real app and print its figures.
+
+The last line printed is one JSON object with every figure (see README).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+from bookgen.bench import scenarios, seed
+from bookgen.bench.browser import big_book_first_chapter_ms, smooth_text_lag_ms
+from bookgen.devserver import AppServer
+from bookgen.storage.db import make_engine, migrate_to_head
+from bookgen.storage.store import Store
+
+PG_URL = os.environ.get(
+    "BOOKGEN_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("BOOKGEN_BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def app_env(db_url: str, **extra: str) -> dict[str, str]:
+    return {
+        "DATABASE_URL": db_url,
+        "BOOKGEN_BENCH": "1",
+        "BOOKGEN_OFFLINE_WPS": "30",
+        **extra,
+    }
+
+
+async def single_worker(args: argparse.Namespace, work: Path) -> dict:
+    db_url = f"sqlite:///{work / 'bench.db'}"
+    migrate_to_head(db_url)
+    engine = make_engine(db_url)
+    store = Store(engine)
+    out: dict = {}
+    with AppServer(app_env(db_url)) as app:
+        log(f"app up at {app.url}; streaming one chapter to one viewer")
+        run = await scenarios.chapter_bytes(app.url, store, args.words)
+        text = run.pop("text")
+        firsts = run.pop("first_ms")
+        out.update(run)
+        out["chunk_rows_after_complete"] = await store.chunk_count()
+        log("the same chapter through a naive growing str var")
+        out["naive_ws_bytes_per_text_byte"] = await scenarios.naive_bytes(
+            app.url, text, 30
+        )
+        log("concurrent generations, 3 viewers each")
+        best, seen, more_firsts = await scenarios.max_streams(
+            app.url, store, args.stream_levels, args.window, n0=10_000
+        )
+        out["max_streams_3_viewers_at_250ms"] = best
+        out["streams_p95_lag_ms"] = seen
+        firsts += more_firsts
+        out["first_push_added_ms_p50"] = scenarios.percentile(firsts, 50)
+        out["first_push_added_ms_p95"] = scenarios.percentile(firsts, 95)
+        log("viewers of one book")
+        best, seen = await scenarios.max_viewers(
+            app.url, store, args.viewer_levels, args.window, n0=50_000
+        )
+        out["max_viewers_one_book_at_250ms"] = best
+        out["viewers_p95_lag_ms"] = seen
+        log("a finished 30-chapter book in Chromium")
+        big = await seed.finished_book(store, 90_000, args.big_chapters, args.big_words)
+        out["big_book_first_chapter_ms"] = await big_book_first_chapter_ms(app.url, big)
+        streaming = await seed.writing_book(store, 95_000, 600)
+        out["smooth_text_max_lag_ms"] = await smooth_text_lag_ms(app.url, streaming, 8)
+    await engine.dispose()
+    return out
+
+
+async def two_workers(args: argparse.Namespace, single_best: int) -> dict:
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    fresh_database(PG_URL)
+    migrate_to_head(PG_URL)
+    engine = make_engine(PG_URL)
+    store = Store(engine)
+    env = app_env(PG_URL, REDIS_URL=REDIS_URL, GUNICORN_CMD_ARGS="--workers 2")
+    with AppServer(env) as app:
+        log("two workers + Redis + PostgreSQL: concurrent generations, 3 viewers each")
+        best, seen, _ = await scenarios.max_streams(
+            app.url, store, args.stream_levels, args.window, n0=200_000
+        )
+    await engine.dispose()
+    return {
+        "two_worker_max_streams": best,
+        "two_worker_streams_p95_lag_ms": seen,
+        "two_worker_speedup": round(best / single_best, 2) if single_best else 0.0,
+    }
+
+
+def fresh_database(url: str) -> None:
+    """Drop and create the benchmark's own PostgreSQL database."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    admin = create_engine(
+        target.set(drivername="postgresql+psycopg", database="postgres"),
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    admin.dispose()
+
+
+def parse() -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="python -m bookgen.bench")
+    ap.add_argument("--quick", action="store_true", help="small run for CI smoke tests")
+    args = ap.parse_args()
+    if args.quick:
+        args.words, args.window = 300, 3.0
+        args.stream_levels, args.viewer_levels = [5], [10]
+        args.big_chapters, args.big_words = 30, 300
+    else:
+        args.words, args.window = 1500, 8.0
+        args.stream_levels = [25, 50, 100, 150, 200]
+        args.viewer_levels = [50, 100, 200, 300, 400]
+        args.big_chapters, args.big_words = 30, 3300
+    return args
+
+
+async def main() -> None:
+    args = parse()
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="bookgen-bench-") as tmp:
+        figures = await single_worker(args, Path(tmp))
+    figures.update(await two_workers(args, figures["max_streams_3_viewers_at_250ms"]))
+    figures["machine"] = (
+        f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}"
+    )
+    figures["quick"] = args.quick
+    figures["seconds"] = round(time.monotonic() - started, 1)
+    print(json.dumps({k: _round(v) for k, v in figures.items()}))
+
+
+def _round(v: object) -> object:
+    return round(v, 3) if isinstance(v, float) else v
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,185 @@
+"""Benchmark scenarios, each against a running app, each returning figures."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from dataclasses import dataclass, field
+
+from bookgen.bench import seed
+from bookgen.bench.client import BOOK_STATE, ROOT_STATE, ReflexClient
+from bookgen.generation.machine import ACTIVE
+from bookgen.storage.models import BookStatus
+from bookgen.storage.store import Store
+
+__all__ = [
+    "Lags",
+    "chapter_bytes",
+    "max_streams",
+    "max_viewers",
+    "naive_bytes",
+    "percentile",
+]
+
+NAIVE_STATE = f"{ROOT_STATE}.bookgen___bench___naive_state____naive_state"
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+@dataclass
+class Lags:
+    """Token→viewer lag of every live push seen, and first-push latencies."""
+
+    lags_ms: list[float] = field(default_factory=list)
+    first_ms: list[float] = field(default_factory=list)
+    intervals_ms: list[float] = field(default_factory=list)
+    _last: dict[tuple[int, str], float] = field(default_factory=dict)
+    _firsts: set[str] = field(default_factory=set)
+
+    def attach(self, client: ReflexClient, record_intervals: bool = False) -> None:
+        def on_delta(delta: dict, at: float) -> None:
+            values = delta.get(BOOK_STATE, {})
+            if "live_at_rx_state_" not in values:
+                return
+            now_ms = time.time() * 1000
+            key = values.get("live_key_rx_state_", "")
+            lag = now_ms - values["live_at_rx_state_"]
+            self.lags_ms.append(lag)
+            if values.get("live_offset_rx_state_") == 0 and key not in self._firsts:
+                self._firsts.add(key)
+                self.first_ms.append(lag)
+            if record_intervals:
+                prev = self._last.get((id(client), key))
+                if prev is not None:
+                    self.intervals_ms.append((at - prev) * 1000)
+                self._last[(id(client), key)] = at
+
+        client.on_delta = on_delta
+
+
+async def open_viewers(url: str, path: str, count: int) -> list[ReflexClient]:
+    clients = [ReflexClient(url) for _ in range(count)]
+    for i in range(0, count, 25):  # connect in batches, like people arriving
+        await asyncio.gather(*(c.open(path) for c in clients[i : i + 25]))
+    return clients
+
+
+async def close_all(clients: list[ReflexClient]) -> None:
+    await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
+
+
+async def stop_books(store: Store, book_ids: list[int]) -> None:
+    for book_id in book_ids:
+        await store.transition(
+            book_id, from_statuses=ACTIVE, to_status=BookStatus.STOPPED
+        )
+
+
+async def chapter_bytes(url: str, store: Store, words: int) -> dict[str, float]:
+    """One viewer, one chapter: wire bytes per text byte, cadence, latency."""
+    book_id = await seed.writing_book(store, 0, words)
+    viewer = ReflexClient(url)
+    lags = Lags()
+    lags.attach(viewer, record_intervals=True)
+    started_at_bytes = None
+
+    def chapter_meta() -> dict:
+        chapters = viewer.var(BOOK_STATE, "chapters") or []
+        return chapters[0] if chapters else {}
+
+    await viewer.open(f"/books/{book_id}")
+    await viewer.wait_for(lambda: chapter_meta().get("status") == "streaming", 60)
+    started_at_bytes = viewer.wire_bytes
+    writes = 0
+    while chapter_meta().get("status") == "streaming":
+        writes = max(writes, await store.chunk_count())
+        await asyncio.sleep(0.2)
+    received = viewer.wire_bytes - started_at_bytes
+    await viewer.close()
+    snap = await store.snapshot(book_id)
+    text = next(m.content for m in snap.messages if m.kind == "chapter")
+    seconds = words / 30.0
+    return {
+        "text": text,
+        "ws_bytes_per_text_byte": received / len(text.encode()),
+        "push_interval_ms_p50": percentile(lags.intervals_ms, 50),
+        "push_interval_ms_p95": percentile(lags.intervals_ms, 95),
+        "db_writes_per_stream_s": writes / seconds,
+        "first_ms": lags.first_ms,
+    }
+
+
+async def naive_bytes(url: str, text: str, words_per_second: float) -> float:
+    """The same text through a plain growing ``str`` var, bytes per text byte."""
+    viewer = ReflexClient(url)
+    await viewer.open("/")
+    start = viewer.wire_bytes
+    await viewer.emit(
+        f"{NAIVE_STATE}.stream",
+        {"text": text, "words_per_second": words_per_second, "flush_ms": 100},
+    )
+    await viewer.wait_for(lambda: viewer.var(NAIVE_STATE, "done") is True, 600)
+    received = viewer.wire_bytes - start
+    await viewer.close()
+    return received / len(text.encode())
+
+
+async def lag_p95(
+    url: str, store: Store, streams: int, viewers: int, window_s: float, n0: int
+) -> tuple[float, list[float]]:
+    """p95 token→viewer lag with ``streams`` books each watched by ``viewers``."""
+    book_ids = [await seed.writing_book(store, n0 + i, 3000) for i in range(streams)]
+    lags = Lags()
+    clients: list[ReflexClient] = []
+    try:
+        for book_id in book_ids:
+            batch = await open_viewers(url, f"/books/{book_id}", viewers)
+            for c in batch:
+                lags.attach(c)
+            clients += batch
+        await asyncio.sleep(2.0)  # every stream under way
+        lags.lags_ms.clear()
+        await asyncio.sleep(window_s)
+        return percentile(lags.lags_ms, 95), lags.first_ms
+    finally:
+        await stop_books(store, book_ids)
+        await close_all(clients)
+        await asyncio.sleep(1.0)
+
+
+async def max_streams(
+    url: str, store: Store, levels: list[int], window_s: float, n0: int
+) -> tuple[int, dict[int, float], list[float]]:
+    """The most concurrent generations (3 viewers each) with p95 lag ≤ 250 ms."""
+    best, seen, firsts = 0, {}, []
+    for i, n in enumerate(levels):
+        p95, first = await lag_p95(url, store, n, 3, window_s, n0 + 1000 * i)
+        seen[n], firsts = round(p95, 1), firsts + first
+        if p95 > 250:
+            break
+        best = n
+    return best, seen, firsts
+
+
+async def max_viewers(
+    url: str, store: Store, levels: list[int], window_s: float, n0: int
+) -> tuple[int, dict[int, float]]:
+    """The most viewers of one streaming book with p95 lag ≤ 250 ms."""
+    best, seen = 0, {}
+    for i, n in enumerate(levels):
+        p95, _ = await lag_p95(url, store, 1, n, window_s, n0 + 1000 * i)
+        seen[n] = round(p95, 1)
+        if p95 > 250:
+            break
+        best = n
+    return best, seen
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")

@@ -1,0 +1,95 @@
+"""Books written straight into the database, so the benchmark starts fast."""
+
+from __future__ import annotations
+
+from bookgen.generation import prompts
+from bookgen.generation.forms import BookForm
+from bookgen.llm.offline_writer import write_reply
+from bookgen.storage.models import (
+    Book,
+    BookStatus,
+    Message,
+    MessageKind,
+    MessageStatus,
+    Role,
+)
+from bookgen.storage.store import Store
+
+__all__ = ["finished_book", "outlining_book", "writing_book"]
+
+
+def _form(n: int, chapters: int, words: int) -> BookForm:
+    return BookForm.parse(
+        {
+            "title": f"Bench Book {n}",
+            "premise": "A cartographer maps a coastline that changes every night.",
+            "genre": "fantasy",
+            "chapters": chapters,
+            "words": words,
+        }
+    )
+
+
+async def _create(store: Store, n: int, chapters: int, words: int) -> Book:
+    book = _form(n, chapters, words).to_book(default_model="bookgen-offline")
+    request = Message(
+        book_id=0,
+        thread_id=0,
+        role=Role.USER,
+        kind=MessageKind.REQUEST,
+        content=prompts.request_text(book),
+    )
+    return await store.create_book(book, request)
+
+
+async def outlining_book(store: Store, n: int, chapters: int = 8) -> int:
+    """A new book; the app writes its outline once someone opens it."""
+    return (await _create(store, n, chapters, 1500)).id  # type: ignore[return-value]
+
+
+async def _add(store: Store, book: Book, kind: str, content: str, chapter=None):
+    role = Role.USER if kind == MessageKind.APPROVAL else Role.ASSISTANT
+    await store.add_message(
+        Message(
+            book_id=book.id,
+            thread_id=0,
+            role=role,
+            kind=kind,
+            chapter=chapter,
+            status=MessageStatus.COMPLETE,
+            content=content,
+        )
+    )
+
+
+async def writing_book(store: Store, n: int, words: int) -> int:
+    """An approved one-chapter book; the app writes chapter 1 once opened."""
+    book = await _create(store, n, 1, words)
+    outline = write_reply([{"role": "user", "content": prompts.request_text(book)}])
+    await _add(store, book, MessageKind.OUTLINE, outline)
+    await _add(store, book, MessageKind.APPROVAL, "Outline approved.")
+    await store.transition(
+        book.id,  # type: ignore[arg-type]
+        from_statuses=[BookStatus.OUTLINING],
+        to_status=BookStatus.WRITING,
+    )
+    return book.id  # type: ignore[return-value]
+
+
+async def finished_book(store: Store, n: int, chapters: int, words: int) -> int:
+    """A complete book of ``chapters`` chapters, every text in place."""
+    book = await _create(store, n, chapters, words)
+    outline = write_reply([{"role": "user", "content": prompts.request_text(book)}])
+    await _add(store, book, MessageKind.OUTLINE, outline)
+    await _add(store, book, MessageKind.APPROVAL, "Outline approved.")
+    for k in range(1, chapters + 1):
+        text = write_reply(prompts.chapter_prompt(book, outline, k, []))
+        await _add(store, book, MessageKind.CHAPTER, text, chapter=k)
+        await _add(store, book, MessageKind.SUMMARY, f"Summary of chapter {k}.", k)
+    await store.transition(
+        book.id,  # type: ignore[arg-type]
+        from_statuses=[BookStatus.OUTLINING],
+        to_status=BookStatus.COMPLETE,
+        chapters_done=chapters,
+    )
+    return book.id  # type: ignore[return-value]

@@ -1,0 +1,168 @@
+"""Live fan-out: one hub subscription per book per worker, shared by its tabs.
+
+Pushing each chunk through every tab's state (lock, load, diff, save) costs a
+full state round trip per viewer. Instead a chunk becomes one small delta for
+the live vars, emitted straight to each viewing tab's socket; other changes
+reload the book's overview once per worker and wake every tab's watcher.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable
+
+from reflex_base.constants.state import FIELD_MARKER
+
+from bookgen.generation.hub import ChangeEvent, Event, Hub, TextEvent
+from bookgen.storage.store import BookOverview, Store
+
+__all__ = ["BookChannel", "Channels", "coalesce"]
+
+log = logging.getLogger(__name__)
+# Emits one delta ({var: value}) to one tab token.
+Emit = Callable[[str, dict[str, object]], Awaitable[None]]
+
+
+def coalesce(events: list[Event]) -> tuple[bool, TextEvent | None]:
+    """Merge a burst of events: reload once, and join contiguous text."""
+    reload, text = False, None
+    for ev in events:
+        if isinstance(ev, ChangeEvent):
+            reload = True
+        elif (
+            text is not None
+            and ev.message_id == text.message_id
+            and ev.offset == text.offset + len(text.text)
+        ):
+            text = TextEvent(
+                ev.book_id, ev.message_id, text.offset, text.text + ev.text, text.at
+            )
+        else:
+            text = ev
+    return reload, text
+
+
+def live_delta(text: TextEvent, with_timestamp: bool) -> dict[str, object]:
+    """The live vars of BookState for one chunk (names as Reflex sends them)."""
+    delta: dict[str, object] = {
+        "live_key" + FIELD_MARKER: f"m{text.message_id}",
+        "live_offset" + FIELD_MARKER: text.offset,
+        "live_chunk" + FIELD_MARKER: text.text,
+    }
+    if with_timestamp:
+        delta["live_at" + FIELD_MARKER] = round(text.at * 1000)
+    return delta
+
+
+class BookChannel:
+    """One book's live feed inside one worker process."""
+
+    def __init__(
+        self, book_id: int, *, hub: Hub, store: Store, emit: Emit, timestamps: bool
+    ) -> None:
+        self.book_id = book_id
+        self.hub, self.store, self.emit = hub, store, emit
+        self.timestamps = timestamps
+        # Tab tokens viewing this book; a refreshed tab may briefly count twice.
+        self.tokens: Counter[str] = Counter()
+        self.version = 0
+        self.overview: BookOverview | None = None
+        self._changed = asyncio.Condition()
+        self._task: asyncio.Task | None = None
+        self._ready = asyncio.Event()
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._pump())
+        await self._ready.wait()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(BaseException):
+                await self._task
+
+    async def wait_change(
+        self, seen: int, timeout: float
+    ) -> tuple[int, BookOverview] | None:
+        """The next overview newer than version ``seen``, or None on timeout."""
+        async with self._changed:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._changed.wait_for(lambda: self.version > seen), timeout
+                )
+            if self.version > seen and self.overview is not None:
+                return self.version, self.overview
+        return None
+
+    async def _pump(self) -> None:
+        async with self.hub.subscribe(self.book_id) as queue:
+            # Subscribed first, then read: nothing in between is missed.
+            await self._reload()
+            self._ready.set()
+            while True:
+                events = [await queue.get()]
+                while not queue.empty():
+                    events.append(queue.get_nowait())
+                reload, text = coalesce(events)
+                try:
+                    if text is not None:
+                        await self._push(text)
+                    if reload:
+                        await self._reload()
+                except Exception:  # a viewer or database hiccup must not end the feed
+                    log.exception("live feed for book %s failed", self.book_id)
+
+    async def _push(self, text: TextEvent) -> None:
+        delta = live_delta(text, self.timestamps)
+        await asyncio.gather(
+            *(self.emit(token, delta) for token in list(self.tokens)),
+            return_exceptions=True,
+        )
+
+    async def _reload(self) -> None:
+        overview = await self.store.overview(self.book_id)
+        async with self._changed:
+            self.overview = overview
+            self.version += 1
+            self._changed.notify_all()
+
+
+class Channels:
+    """The channels of this worker, created on first viewer, dropped on last."""
+
+    def __init__(self, *, hub: Hub, store: Store, emit: Emit, timestamps: bool) -> None:
+        self.hub, self.store, self.emit, self.timestamps = hub, store, emit, timestamps
+        self._channels: dict[int, BookChannel] = {}
+
+    async def join(self, book_id: int, token: str) -> BookChannel:
+        channel = self._channels.get(book_id)
+        if channel is None:
+            channel = self._channels[book_id] = BookChannel(
+                book_id,
+                hub=self.hub,
+                store=self.store,
+                emit=self.emit,
+                timestamps=self.timestamps,
+            )
+        channel.tokens[token] += 1
+        await channel.start()
+        return channel
+
+    async def leave(self, book_id: int, token: str) -> None:
+        channel = self._channels.get(book_id)
+        if channel is None:
+            return
+        channel.tokens[token] -= 1
+        if channel.tokens[token] <= 0:
+            del channel.tokens[token]
+        if not channel.tokens:
+            del self._channels[book_id]
+            await channel.stop()
+
+    def viewers(self, book_id: int) -> int:
+        channel = self._channels.get(book_id)
+        return len(channel.tokens) if channel else 0
