@@ -97,9 +97,7 @@ export function StreamText({
   src = "",
   length = 0,
   messageKey = "",
-  streamKey = "",
-  offset = 0,
-  chunk = "",
+  live = "",
   streaming = false,
   markdown = true,
   className,
@@ -217,10 +215,15 @@ export function StreamText({
     else if (!streaming) showAll();
   }, [length, streaming]);
 
-  // Live tail: chunk starts at absolute code point `offset`. Idempotent; a
-  // chunk past our end means pushes were missed: fetch the gap over HTTP.
+  // Live tail "m<id>:<offset>:<chunk>": chunk starts at code point `offset`.
+  // Idempotent; a chunk past our end means pushes were missed: fetch the gap.
   useLayoutEffect(() => {
-    if (streamKey !== messageKey || chunk == null || !chunk) return;
+    const a = live ? live.indexOf(":") : -1;
+    const b = a < 0 ? -1 : live.indexOf(":", a + 1);
+    if (b < 0 || live.slice(0, a) !== messageKey) return;
+    const offset = Number(live.slice(a + 1, b));
+    const chunk = live.slice(b + 1);
+    if (!chunk) return;
     if (offset > recv.current.cp) {
       catchUp(offset + cpLen(chunk));
       return;
@@ -229,7 +232,7 @@ export function StreamText({
       rerender();
       kick();
     }
-  }, [streamKey, messageKey, offset, chunk]);
+  }, [live, messageKey]);
 
   const [u, shownCp] = shown;
   const text = recv.current.text.slice(0, u);

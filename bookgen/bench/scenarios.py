@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from bookgen.bench import seed
 from bookgen.bench.client import BOOK_STATE, ROOT_STATE, ReflexClient
 from bookgen.generation.machine import ACTIVE
+from bookgen.state.live import parse_live
 from bookgen.storage.models import BookStatus
 from bookgen.storage.store import Store
 
@@ -48,10 +49,10 @@ class Lags:
             if "live_at_rx_state_" not in values:
                 return
             now_ms = time.time() * 1000
-            key = values.get("live_key_rx_state_", "")
+            key, offset, _ = parse_live(values.get("live_rx_state_", "m0:0:"))
             lag = now_ms - values["live_at_rx_state_"]
             self.lags_ms.append(lag)
-            if values.get("live_offset_rx_state_") == 0 and key not in self._firsts:
+            if offset == 0 and key not in self._firsts:
                 self._firsts.add(key)
                 self.first_ms.append(lag)
             if record_intervals:

@@ -24,7 +24,7 @@ def status_badge(status: rx.Var[str]) -> rx.Component:
 
 def message_bubble(msg: rx.Var[dict]) -> rx.Component:
     body = rx.cond(
-        msg["brief"] != "",
+        msg["kind"] == "chapter",
         rx.text("In the manuscript →", size="1", color_scheme="gray"),
         live_text(msg, class_name="bubble-text"),
     )
@@ -37,7 +37,7 @@ def message_bubble(msg: rx.Var[dict]) -> rx.Component:
         ),
         body,
         rx.cond(msg["error"] != "", rx.text(msg["error"], color="red", size="1")),
-        class_name=rx.cond(msg["user"] != "", "bubble user", "bubble assistant"),
+        class_name=rx.cond(msg["role"] == "user", "bubble user", "bubble assistant"),
         data_kind=msg["kind"],
         data_status=msg["status"],
     )

@@ -11,14 +11,12 @@ __all__ = ["manuscript"]
 
 
 def live_text(msg: rx.Var[dict], **props) -> rx.Component:
-    """A message's text: fetched once, then grown by the book's live chunks."""
+    """A message's text: fetched once (bookgen/api.py), then grown live."""
     return stream_text(
-        msg["src"],
+        "/api/messages/" + msg["id"].to(str) + "/text",
         length=msg["length"].to(int),
-        message_key=msg["key"],
-        stream_key=BookState.live_key,
-        offset=BookState.live_offset,
-        chunk=BookState.live_chunk,
+        message_key="m" + msg["id"].to(str),
+        live=BookState.live,
         streaming=msg["status"] == "streaming",
         **props,
     )
@@ -29,7 +27,7 @@ def chapter_section(ch: rx.Var[dict]) -> rx.Component:
         rx.heading(
             "Chapter ", ch["number"], ": ", ch["title"], size="5", class_name="ch-title"
         ),
-        live_text(ch, id=ch["anchor"], class_name="prose"),
+        live_text(ch, id="chapter-" + ch["number"].to(str), class_name="prose"),
         class_name="chapter",
     )
 
@@ -61,7 +59,7 @@ def manuscript() -> rx.Component:
             spacing="3",
         ),
         rx.cond(
-            BookState.outline["key"] != "",
+            BookState.outline["id"] != "",
             rx.box(
                 rx.heading("Outline", size="4", class_name="section-title"),
                 live_text(BookState.outline, id="outline", class_name="prose"),

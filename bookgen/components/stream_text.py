@@ -3,8 +3,9 @@
 Reflex resends a whole var on every change, so a growing string costs bytes
 quadratic in its length. Here the browser fetches a message's text once over
 HTTP (``src``), then the server pushes only new text with its absolute offset
-(in code points, like Python's ``len``) and ``assets/stream_text.jsx`` appends
-it, revealing it smoothly. A missed push is repaired by fetching the gap.
+(in code points, like Python's ``len``) as one short string, ``live``, and
+``assets/stream_text.jsx`` appends it, revealing it smoothly. A missed push is
+repaired by fetching the gap.
 """
 
 from __future__ import annotations
@@ -30,12 +31,9 @@ class StreamText(rx.Component):
     length: rx.Var[int]
     # Which message this element shows; live props apply only if they match.
     message_key: rx.Var[str]
-    # Which message the live props (offset, chunk) belong to.
-    stream_key: rx.Var[str]
-    # Absolute code-point position of `chunk` in the message.
-    offset: rx.Var[int]
-    # Text starting at `offset`.
-    chunk: rx.Var[str]
+    # The book's live tail, "m<id>:<offset>:<text>": text of message m<id>
+    # from code point <offset>. Applied only when m<id> is `message_key`.
+    live: rx.Var[str]
     # True while the message is generated: blinking cursor and smooth reveal.
     streaming: rx.Var[bool]
     # Render as markdown (raw HTML is never rendered).
@@ -47,9 +45,7 @@ def stream_text(
     *,
     length: rx.Var[int] | int = 0,
     message_key: rx.Var[str] | str,
-    stream_key: rx.Var[str] | str = "",
-    offset: rx.Var[int] | int = 0,
-    chunk: rx.Var[str] | str = "",
+    live: rx.Var[str] | str = "",
     streaming: rx.Var[bool] | bool = False,
     markdown: rx.Var[bool] | bool = True,
     **props: Any,
@@ -63,9 +59,7 @@ def stream_text(
         src=src,
         length=length,
         message_key=message_key,
-        stream_key=stream_key,
-        offset=offset,
-        chunk=chunk,
+        live=live,
         streaming=streaming,
         markdown=markdown,
         **props,

@@ -73,11 +73,9 @@ class BookState(rx.State):
     thread: list[dict[str, str]] = []
     outline: dict[str, str] = {}
     chapters: list[dict[str, str]] = []
-    # The live tail, pushed by the channel: text of message ``live_key`` from
-    # code point ``live_offset``. ``live_at`` (ms) is set in benchmark mode only.
-    live_key: str = ""
-    live_offset: int = 0
-    live_chunk: str = ""
+    # The live tail, pushed by the channel as "m<id>:<offset>:<text>" (see
+    # live.py). ``live_at`` (ms) is pushed in benchmark mode only.
+    live: str = ""
     live_at: int = 0
     feedback: str = ""
     notice: str = ""

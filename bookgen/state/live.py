@@ -19,7 +19,7 @@ from reflex_base.constants.state import FIELD_MARKER
 from bookgen.generation.hub import ChangeEvent, Event, Hub, TextEvent
 from bookgen.storage.store import BookOverview, Store
 
-__all__ = ["BookChannel", "Channels", "coalesce"]
+__all__ = ["BookChannel", "Channels", "coalesce", "live_value", "parse_live"]
 
 log = logging.getLogger(__name__)
 # Emits one delta ({var: value}) to one tab token.
@@ -45,12 +45,21 @@ def coalesce(events: list[Event]) -> tuple[bool, TextEvent | None]:
     return reload, text
 
 
+def live_value(message_id: int, offset: int, text: str) -> str:
+    """``m<id>:<offset>:<text>``: one var, so a push repeats as little as possible."""
+    return f"m{message_id}:{offset}:{text}"
+
+
+def parse_live(value: str) -> tuple[str, int, str]:
+    """The inverse of live_value: (message key, offset, text)."""
+    key, offset, text = value.split(":", 2)
+    return key, int(offset), text
+
+
 def live_delta(text: TextEvent, with_timestamp: bool) -> dict[str, object]:
-    """The live vars of BookState for one chunk (names as Reflex sends them)."""
+    """BookState's live vars for one chunk, named as Reflex sends them."""
     delta: dict[str, object] = {
-        "live_key" + FIELD_MARKER: f"m{text.message_id}",
-        "live_offset" + FIELD_MARKER: text.offset,
-        "live_chunk" + FIELD_MARKER: text.text,
+        "live" + FIELD_MARKER: live_value(text.message_id, text.offset, text.text)
     }
     if with_timestamp:
         delta["live_at" + FIELD_MARKER] = round(text.at * 1000)

@@ -8,10 +8,10 @@ would resend whole. Kept apart from the states so it tests without Reflex.
 from __future__ import annotations
 
 from bookgen.generation.outline import chapter_titles
-from bookgen.storage.models import Book, MessageKind, Role
+from bookgen.storage.models import Book, MessageKind
 from bookgen.storage.store import BookOverview, MessageMeta
 
-__all__ = ["book_card", "chapter_views", "outline_view", "text_url", "thread_views"]
+__all__ = ["book_card", "chapter_views", "outline_view", "thread_views"]
 
 _LABELS = {
     MessageKind.REQUEST: "You asked for an outline",
@@ -21,18 +21,9 @@ _LABELS = {
 }
 
 
-def text_url(message_id: int) -> str:
-    """Where the browser fetches a message's text (see bookgen/api.py)."""
-    return f"/api/messages/{message_id}/text"
-
-
 def _view(m: MessageMeta) -> dict[str, str]:
-    return {
-        "key": f"m{m.id}",
-        "src": text_url(m.id),
-        "status": m.status,
-        "length": str(m.length),
-    }
+    # Short on purpose: Reflex resends the whole list on every change.
+    return {"id": str(m.id), "status": m.status, "length": str(m.length)}
 
 
 def _label(m: MessageMeta, titles: dict[int, str]) -> str:
@@ -47,7 +38,7 @@ def _label(m: MessageMeta, titles: dict[int, str]) -> str:
 def outline_view(ov: BookOverview) -> dict[str, str]:
     outlines = [m for m in ov.messages if m.kind == MessageKind.OUTLINE]
     if not outlines:
-        return {"key": "", "src": "", "status": "", "length": "0"}
+        return {"id": "", "status": "", "length": "0"}
     return _view(outlines[-1])
 
 
@@ -61,8 +52,6 @@ def thread_views(ov: BookOverview) -> list[dict[str, str]]:
             "kind": m.kind,
             "label": _label(m, titles),
             "error": m.error,
-            "user": "1" if m.role == Role.USER else "",
-            "brief": "1" if m.kind == MessageKind.CHAPTER else "",
         }
         for m in ov.messages
     ]
@@ -79,7 +68,6 @@ def chapter_views(ov: BookOverview) -> list[dict[str, str]]:
         {
             **_view(m),
             "number": str(n),
-            "anchor": f"chapter-{n}",
             "title": titles.get(n, f"Chapter {n}"),
         }
         for n, m in sorted(latest.items())

@@ -9,6 +9,7 @@ import pytest
 
 from bookgen.bench.client import BOOK_STATE, ReflexClient
 from bookgen.devserver import AppServer
+from bookgen.state.live import parse_live
 from bookgen.storage.models import BookStatus, MessageKind
 from tests.conftest import PG_URL, reset_postgres
 from tests.system.conftest import create_book, wait_snapshot
@@ -77,14 +78,8 @@ async def test_a_viewer_on_another_worker_sees_the_stream_live(store_for):
             live: list[tuple[str, int, str]] = []
 
             def record(delta: dict, _at: float) -> None:
-                if "live_chunk_rx_state_" in delta.get(BOOK_STATE, {}):
-                    live.append(
-                        (
-                            other.var(BOOK_STATE, "live_key"),
-                            other.var(BOOK_STATE, "live_offset"),
-                            other.var(BOOK_STATE, "live_chunk"),
-                        )
-                    )
+                if "live_rx_state_" in delta.get(BOOK_STATE, {}):
+                    live.append(parse_live(delta[BOOK_STATE]["live_rx_state_"]))
 
             other.on_delta = record
             done = await wait_snapshot(
