@@ -37,7 +37,7 @@ async def _create(store: Store, n: int, chapters: int, words: int) -> Book:
         thread_id=0,
         role=Role.USER,
         kind=MessageKind.REQUEST,
-        content=prompts.request_text(book),
+        content=prompts.request_summary(book),
     )
     return await store.create_book(book, request)
 

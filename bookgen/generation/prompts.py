@@ -16,6 +16,7 @@ __all__ = [
     "chapter_prompt",
     "continuation_prompt",
     "outline_conversation",
+    "request_summary",
     "request_text",
     "summary_prompt",
 ]
@@ -49,6 +50,16 @@ def request_text(book: Book) -> str:
         f"Write the outline of this book: a first line '# {book.title}', a short "
         f"synopsis, then exactly {book.chapter_count} entries, each a line "
         "'## Chapter N: Title' followed by a short paragraph."
+    )
+
+
+def request_summary(book: Book) -> str:
+    """What the thread shows for the author's request (the prompt is rebuilt)."""
+    details = ", ".join(x for x in (book.genre, book.audience, book.tone) if x)
+    return (
+        f"Outline **{book.title}**: {book.chapter_count} chapters of about "
+        f"{book.words_per_chapter:,} words{f' ({details})' if details else ''}.\n\n"
+        f"> {' '.join(book.premise.split())}"
     )
 
 

@@ -80,7 +80,7 @@ class GenerationService:
             thread_id=0,
             role=Role.USER,
             kind=MessageKind.REQUEST,
-            content=prompts.request_text(book),
+            content=prompts.request_summary(book),
         )
         return await self.store.create_book(book, request)
 

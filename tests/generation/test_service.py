@@ -137,10 +137,14 @@ async def test_only_one_decision_wins(store):
         service.approve(book.id, version),
     )
     assert sum(r.ok for r in results) == 1
-    assert all(r.reason == "The outline was already decided." for r in results if not r.ok)
+    assert all(
+        r.reason == "The outline was already decided." for r in results if not r.ok
+    )
     snap = await store.snapshot(book.id)
     decisions = [
-        m for m in snap.messages if m.kind in (MessageKind.APPROVAL, MessageKind.FEEDBACK)
+        m
+        for m in snap.messages
+        if m.kind in (MessageKind.APPROVAL, MessageKind.FEEDBACK)
     ]
     assert len(decisions) == 1
 
