@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, or_, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
+from bookgen.storage.chunk_log import ChunkLog
 from bookgen.storage.db import make_sessionmaker
 from bookgen.storage.models import (
     Book,
@@ -74,6 +75,7 @@ class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = make_sessionmaker(engine)
+        self.chunk_log = ChunkLog(self._sessions)
 
     # --- books -----------------------------------------------------------
     async def create_book(self, book: Book, first_message: Message) -> Book:
@@ -308,22 +310,14 @@ class Store:
     async def append_chunk(
         self, message_id: int, text: str, *, book_id: int, owner: str, lease_s: float
     ) -> bool:
-        """Log a flush of text and renew the lease in one transaction.
+        """Log a flush of text and renew the lease (group-committed, see chunk_log).
 
         Returns False when the runner no longer owns the book (stopped, or lease
         taken over): the caller must stop generating. The text is kept either way.
         """
-        now = utcnow()
-        async with self._sessions() as s, s.begin():
-            if text:
-                s.add(Chunk(message_id=message_id, text=text))
-            result = await s.exec(  # type: ignore[call-overload]
-                update(Book)
-                .where(col(Book.id) == book_id, col(Book.lease_owner) == owner)
-                .where(col(Book.status).in_(self.active_statuses))
-                .values(lease_until=now + timedelta(seconds=lease_s))
-            )
-            return result.rowcount == 1
+        return await self.chunk_log.append(
+            message_id, text, book_id=book_id, owner=owner, lease_s=lease_s
+        )
 
     async def finish_message(
         self,

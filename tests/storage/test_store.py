@@ -90,3 +90,35 @@ async def test_books_are_listed_newest_first(store):
     a = await new_book(store)
     b = await new_book(store)
     assert [x.id for x in await store.list_books()][:2] == [b.id, a.id]
+
+
+async def test_concurrent_flushes_share_transactions(store):
+    books = [await new_book(store) for _ in range(10)]
+    msgs = []
+    for b in books:
+        assert await store.claim_lease(b.id, "me", 30)
+        msgs.append(
+            await store.add_message(
+                Message(
+                    book_id=b.id,
+                    thread_id=0,
+                    role=Role.ASSISTANT,
+                    kind="outline",
+                    status="streaming",
+                )
+            )
+        )
+    await store.transition(
+        books[0].id, from_statuses=[BookStatus.OUTLINING], to_status=BookStatus.STOPPED
+    )
+    before = store.chunk_log.transactions
+    results = await asyncio.gather(
+        *[
+            store.append_chunk(m.id, f"text {i}", book_id=b.id, owner="me", lease_s=30)
+            for i, (b, m) in enumerate(zip(books, msgs, strict=True))
+        ]
+    )
+    assert results == [False] + [True] * 9  # the stopped book lost its lease
+    assert store.chunk_log.transactions - before < 10
+    for i, m in enumerate(msgs):
+        assert (await store.snapshot(m.book_id)).text_of(m.id) == f"text {i}"
