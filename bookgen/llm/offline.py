@@ -73,24 +73,38 @@ class _EventStream(httpx.AsyncByteStream):
             }
             return _event({**head, "choices": [choice], **extra})
 
-        # (seconds after the start to wait for, or None to send at once; bytes)
-        self._events: list[tuple[float | None, bytes]] = [
-            (None, chunk({"role": "assistant", "content": ""})),
-            *((i * delay, chunk({"content": p})) for i, p in enumerate(pieces, 1)),
-            (None, chunk({}, finish)),
-        ]
+        # Word chunks are encoded lazily from one template: a long chapter's
+        # thousands of events cost nothing up front.
+        marker = "\\u0000"  # how json.dumps writes the NUL placeholder
+        before, after = chunk({"content": "\x00"}).decode().split(marker)
+        self._template = (before[:-1], after[1:])  # without the marker's quotes
+        self._pieces = pieces
+        self._delay = delay
+        self._head = [chunk({"role": "assistant", "content": ""})]
+        self._tail = [chunk({}, finish)]
         if usage is not None:
-            self._events.append((None, _event({**head, "choices": [], "usage": usage})))
-        self._events.append((None, _event("[DONE]")))
+            self._tail.append(_event({**head, "choices": [], "usage": usage}))
+        self._tail.append(_event("[DONE]"))
+        self._total = 1 + len(pieces) + len(self._tail)
         self._sent = 0
         self._start: float | None = None
+
+    def _nth(self, n: int) -> tuple[float | None, bytes]:
+        """Event n of the stream: (seconds after start it is due, or None; bytes)."""
+        if n == 0:
+            return None, self._head[0]
+        if n <= len(self._pieces):
+            before, after = self._template
+            data = before + json.dumps(self._pieces[n - 1]) + after
+            return n * self._delay, data.encode()
+        return None, self._tail[n - len(self._pieces) - 1]
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         loop = asyncio.get_running_loop()
         if self._start is None:
             self._start = loop.time()
-        while self._sent < len(self._events):
-            due, data = self._events[self._sent]
+        while self._sent < self._total:
+            due, data = self._nth(self._sent)
             if due is not None:  # pace against the schedule, never faster
                 await asyncio.sleep(max(0.0, self._start + due - loop.time()))
             self._sent += 1
@@ -98,7 +112,7 @@ class _EventStream(httpx.AsyncByteStream):
 
     async def aclose(self) -> None:
         """A closed stream has nothing left to send."""
-        self._sent = len(self._events)
+        self._sent = self._total
 
 
 class OfflineTransport(httpx.AsyncBaseTransport):
