@@ -1,0 +1,115 @@
+"""The issue's acceptance flow: outline, reject with feedback, approve, chapters."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.helpers import (
+    NewContext,
+    approve,
+    create_book,
+    fresh_text,
+    norm,
+    poll,
+    read,
+    status,
+    wait_status,
+    watch_growth,
+)
+
+pytestmark = pytest.mark.browser
+
+PREMISE = (
+    "A lighthouse keeper on a remote island finds a message in a bottle from her "
+    "brother, who vanished at sea ten years ago."
+)
+FEEDBACK = "Make the brother a smuggler"
+CHAPTERS, WORDS = 3, 300
+
+_THREAD_JS = """() => Array.from(document.querySelectorAll("#chat-panel [data-kind]"))
+  .map((el) => ({kind: el.dataset.kind, text: el.textContent}))"""
+
+
+def thread(page: Page) -> list[dict[str, str]]:
+    """The chat panel's messages, in order: their kind and text."""
+    return page.evaluate(_THREAD_JS)
+
+
+def bubble_text(page: Page, selector: str) -> str:
+    shown = read(page, selector)
+    assert shown is not None, f"no {selector}"
+    return norm(shown.text)
+
+
+def test_outline_feedback_approval_and_chapters(
+    page: Page, new_context: NewContext
+) -> None:
+    book = create_book(
+        page,
+        title="The Lighthouse Keeper",
+        premise=PREMISE,
+        chapters=CHAPTERS,
+        words_per_chapter=WORDS,
+    )
+
+    # The outline streams into the manuscript at once, in several pieces.
+    assert wait_status(page, "outlining", "awaiting_approval", timeout=10) == (
+        "outlining"
+    ), "the outline had finished before the book page showed it"
+    first_samples = watch_growth(page, "#outline", samples=3, timeout=15)
+    wait_status(page, "awaiting_approval", timeout=20)
+    outline1 = bubble_text(page, "#outline")
+    assert len(outline1.split()) > len(first_samples[-1].words)
+    assert [m["kind"] for m in thread(page)] == ["request", "outline"]
+
+    # Rejecting needs feedback: without it the author is told so, nothing changes.
+    page.click("#reject-outline")
+    expect(page.locator("#notice")).to_contain_text("Say what should change")
+    assert status(page) == "awaiting_approval"
+    assert [m["kind"] for m in thread(page)] == ["request", "outline"]
+
+    # Reject with feedback: the feedback and a revised outline join the thread.
+    page.fill("#feedback", FEEDBACK)
+    page.click("#reject-outline")
+    poll(
+        lambda: (
+            [m["kind"] for m in thread(page)][:3] == ["request", "outline", "feedback"]
+        ),
+        timeout=10,
+        what="the feedback message in the thread",
+    )
+    assert FEEDBACK in thread(page)[2]["text"]
+    revised = "#chat-panel [data-kind=feedback] ~ [data-kind=outline] .bubble-text"
+    watch_growth(page, revised, samples=3, timeout=15)
+    wait_status(page, "awaiting_approval", timeout=20)
+    assert [m["kind"] for m in thread(page)] == [
+        "request",
+        "outline",
+        "feedback",
+        "outline",
+    ]
+    assert page.locator("#notice").count() == 0, page.locator("#notice").inner_text()
+    expect(page.locator("#feedback")).to_have_value("")
+    first_bubble = "#chat-panel [data-kind=outline]:not([data-kind=feedback] ~ *)"
+    first_bubble += " .bubble-text"
+    assert bubble_text(page, first_bubble) == outline1, "the first outline changed"
+    outline2 = bubble_text(page, "#outline")
+    assert outline2 != outline1
+    assert bubble_text(page, revised) == outline2
+    assert "smuggler" in outline2 and "brother" in outline2, outline2
+
+    # Approve: the chapters stream one after the other until the book is done.
+    approve(page)
+    assert wait_status(page, "writing", "complete", timeout=5) == "writing"
+    watch_growth(page, "#chapter-1", samples=3, timeout=20)
+    wait_status(page, "complete", timeout=90)
+    viewer = new_context()
+    for n in range(1, CHAPTERS + 1):
+        shown = read(page, f"#chapter-{n}")
+        assert shown is not None, f"chapter {n} missing"
+        assert not shown.streaming
+        assert 255 <= len(shown.words) <= 345, (n, len(shown.words))
+        assert norm(shown.text) == fresh_text(viewer, book, f"#chapter-{n}")
+    assert read(page, f"#chapter-{CHAPTERS + 1}") is None
+    assert norm(read(page, "#outline").text) == outline2
