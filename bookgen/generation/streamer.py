@@ -4,6 +4,10 @@ Text is flushed on the leading edge and then at most once per flush interval:
 each flush is one database transaction (chunk row + lease heartbeat) and one
 hub event. Provider failures are retried from the text written so far with a
 continuation prompt, so attempts never restart or concatenate.
+
+Cancellation (a deploy's SIGTERM) drains: text received but not yet flushed is
+written, the message is marked interrupted, and the cancellation goes on. Every
+database write runs shielded, so a cancellation never cuts one in half.
 """
 
 from __future__ import annotations
@@ -11,8 +15,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from bookgen.config import Settings
 from bookgen.generation.hub import Hub, TextEvent
@@ -22,9 +27,54 @@ from bookgen.llm.provider import StreamInterrupted
 from bookgen.storage.models import MessageStatus
 from bookgen.storage.store import Store
 
-__all__ = ["MessageStreamer", "StreamOutcome", "backoff_delay"]
+__all__ = ["MessageStreamer", "StreamOutcome", "backoff_delay", "run_shielded"]
+
+T = TypeVar("T")
 
 _END = object()
+
+
+async def run_shielded(aw: Awaitable[T]) -> T:
+    """Await ``aw`` to its end even if the caller is cancelled meanwhile.
+
+    A cancellation that arrives while waiting is re-raised once the work is
+    done, so the caller still stops, but never halfway through a write.
+    """
+    task = asyncio.ensure_future(aw)
+    cancelled: asyncio.CancelledError | None = None
+    while True:
+        try:
+            result = await asyncio.shield(task)
+            break
+        except asyncio.CancelledError as exc:
+            if task.done():  # the work itself was cancelled
+                raise
+            cancelled = exc
+    if cancelled is not None:
+        raise cancelled
+    return result
+
+
+async def _take(queue: asyncio.Queue[object], timeout: float) -> list[object]:
+    """Everything queued, waiting up to ``timeout`` for the first item.
+
+    Taking all that is queued means one flush per interval however fast the
+    model is. (asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a
+    cancellation that lands as an item arrives.)
+    """
+    try:
+        async with asyncio.timeout(timeout):
+            first = await queue.get()
+    except TimeoutError:
+        return []
+    return [first, *_take_nowait(queue)]
+
+
+def _take_nowait(queue: asyncio.Queue[object]) -> list[object]:
+    items = []
+    while not queue.empty():
+        items.append(queue.get_nowait())
+    return items
 
 
 @dataclass
@@ -103,26 +153,41 @@ class MessageStreamer:
         text = text_so_far
         stats = StreamStats()
         attempt = 0
-        while True:
-            messages = continue_prompt(text) if text else prompt
-            result = await self._attempt(
-                book_id, message_id, model, messages, text, stats
-            )
-            text = result.text
-            if not result.owned or self.stop_requested():
-                return await self._finish(message_id, MessageStatus.STOPPED, stats)
-            exc = result.error
-            if exc is None:
-                return await self._finish(message_id, MessageStatus.COMPLETE, stats)
-            if not exc.retryable or attempt >= self.settings.max_retries:
-                status = (
-                    MessageStatus.INTERRUPTED
-                    if isinstance(exc, StreamInterrupted)
-                    else MessageStatus.ERROR
+        status, error = MessageStatus.STOPPED, ""
+        try:
+            while True:
+                messages = continue_prompt(text) if text else prompt
+                result = await self._attempt(
+                    book_id, message_id, model, messages, text, stats
                 )
-                return await self._finish(message_id, status, stats, str(exc))
-            await self._sleep_unless_stopped(backoff_delay(attempt, exc.retry_after))
-            attempt += 1
+                text = result.text
+                exc = result.error
+                if not result.owned or self.stop_requested():
+                    break
+                if exc is None:
+                    status = MessageStatus.COMPLETE
+                    break
+                if not exc.retryable or attempt >= self.settings.max_retries:
+                    status = (
+                        MessageStatus.INTERRUPTED
+                        if isinstance(exc, StreamInterrupted)
+                        else MessageStatus.ERROR
+                    )
+                    error = str(exc)
+                    break
+                delay = backoff_delay(attempt, exc.retry_after)
+                if not await self._back_off(book_id, message_id, delay):
+                    break
+                attempt += 1
+        except asyncio.CancelledError:
+            await self._finish(
+                message_id,
+                MessageStatus.INTERRUPTED,
+                stats,
+                "Interrupted by a server restart; it continues on the next start.",
+            )
+            raise
+        return await self._finish(message_id, status, stats, error)
 
     async def _attempt(
         self,
@@ -133,7 +198,13 @@ class MessageStreamer:
         text: str,
         stats: StreamStats,
     ) -> _Attempt:
-        """One provider call, flushing as it goes; never raises for provider faults."""
+        """One provider call, flushing as it goes; never raises for provider faults.
+
+        A continuation's head is held at the seam until it can be joined; if
+        the attempt fails first, the held text is dropped rather than guessed
+        at (a fragment of a repeated tail would be glued on twice): the retry
+        asks for it again.
+        """
         seam = _Seam(text)
         pending: list[str] = []
         last_flush = 0.0
@@ -147,13 +218,7 @@ class MessageStreamer:
             pending.clear()
             last_flush = time.monotonic()
             offset = len(text)
-            owned = await self.store.append_chunk(
-                message_id,
-                piece,
-                book_id=book_id,
-                owner=self.owner,
-                lease_s=self.settings.lease_s,
-            )
+            owned = await run_shielded(self._append(book_id, message_id, piece))
             text += piece
             if piece:
                 await self.hub.publish(TextEvent(book_id, message_id, offset, piece))
@@ -161,33 +226,40 @@ class MessageStreamer:
 
         try:
             while True:
-                wait = last_flush + interval - time.monotonic() if pending else None
-                try:
-                    item = await asyncio.wait_for(
-                        queue.get(),
-                        max(wait, 0.0)
-                        if wait is not None
-                        else self.settings.lease_s / 3,
-                    )
-                except TimeoutError:
-                    item = None  # a flush is due, or a heartbeat
-                if item is _END or isinstance(item, ProviderError):
+                if pending:
+                    wait = max(last_flush + interval - time.monotonic(), 0.0)
+                else:
+                    wait = self.settings.lease_s / 3
+                batch = await _take(queue, wait)  # [] when a flush or beat is due
+                for item in batch:
+                    if isinstance(item, str) and (piece := seam.feed(item)):
+                        pending.append(piece)
+                end = batch[-1] if batch and not isinstance(batch[-1], str) else None
+                if end is _END:
                     pending.append(seam.release())
+                if end is not None:
                     owned = await flush()
-                    error = item if isinstance(item, ProviderError) else None
+                    error = end if isinstance(end, ProviderError) else None
                     return _Attempt(text, owned, error)
-                if isinstance(item, str) and (piece := seam.feed(item)):
-                    pending.append(piece)
                 if self.stop_requested():
                     await flush()
                     return _Attempt(text, False)
                 due = time.monotonic() - last_flush >= interval
-                if (item is None or (pending and due)) and not await flush():
+                if (not batch or (pending and due)) and not await flush():
                     return _Attempt(text, False)
+        except asyncio.CancelledError:
+            # Drain: what already arrived reaches the database before we go.
+            for item in _take_nowait(queue):
+                if isinstance(item, str) and (piece := seam.feed(item)):
+                    pending.append(piece)
+            if pending:
+                await flush()
+            raise
         finally:
             reader.cancel()
-            with contextlib.suppress(BaseException):
-                await reader
+            # Wait for the reader without taking on its cancellation: a
+            # cancellation of this task must still propagate.
+            await asyncio.wait([reader])
 
     async def _read(
         self,
@@ -197,21 +269,19 @@ class MessageStreamer:
         queue: asyncio.Queue[object],
     ) -> None:
         """Producer: provider chunks into the queue, guarded by the stall timeout."""
+        stall = self.settings.stall_timeout_s
         stream: AsyncIterator[str] = self.provider.stream(
             messages, model=model, stats=stats
         )
         try:
             while True:
                 try:
-                    piece = await asyncio.wait_for(
-                        anext(stream), self.settings.stall_timeout_s
-                    )
+                    async with asyncio.timeout(stall):
+                        piece = await anext(stream)
                 except StopAsyncIteration:
                     break
                 except TimeoutError:
-                    raise StreamInterrupted(
-                        f"no data for {self.settings.stall_timeout_s:g} s"
-                    ) from None
+                    raise StreamInterrupted(f"no data for {stall:g} s") from None
                 queue.put_nowait(piece)
             queue.put_nowait(_END)
         except ProviderError as exc:
@@ -219,8 +289,35 @@ class MessageStreamer:
         except Exception as exc:
             queue.put_nowait(StreamInterrupted(f"unexpected: {exc!r}"))
         finally:
+            # Closing a broken stream may fail again; its error is already known.
             with contextlib.suppress(Exception):
                 await stream.aclose()  # type: ignore[attr-defined]
+
+    async def _append(self, book_id: int, message_id: int, piece: str) -> bool:
+        """Log ``piece`` (may be empty) and renew the lease; False if not ours."""
+        return await self.store.append_chunk(
+            message_id,
+            piece,
+            book_id=book_id,
+            owner=self.owner,
+            lease_s=self.settings.lease_s,
+        )
+
+    async def _back_off(self, book_id: int, message_id: int, seconds: float) -> bool:
+        """Wait before a retry, renewing the lease meanwhile so no other worker
+        takes the book over; False if the author stopped it or it was lost."""
+        deadline = time.monotonic() + seconds
+        beat = self.settings.lease_s / 3
+        next_beat = time.monotonic() + beat
+        while (left := deadline - time.monotonic()) > 0:
+            if self.stop_requested():
+                return False
+            if time.monotonic() >= next_beat:
+                if not await run_shielded(self._append(book_id, message_id, "")):
+                    return False
+                next_beat = time.monotonic() + beat
+            await asyncio.sleep(min(0.1, left))  # notice a stop within 0.1 s
+        return not self.stop_requested()
 
     async def _finish(
         self,
@@ -229,16 +326,13 @@ class MessageStreamer:
         stats: StreamStats,
         error: str = "",
     ) -> StreamOutcome:
-        text = await self.store.finish_message(
-            message_id,
-            status=status,
-            error=error,
-            prompt_tokens=stats.prompt_tokens,
-            completion_tokens=stats.completion_tokens,
+        text = await run_shielded(
+            self.store.finish_message(
+                message_id,
+                status=status,
+                error=error,
+                prompt_tokens=stats.prompt_tokens,
+                completion_tokens=stats.completion_tokens,
+            )
         )
         return StreamOutcome(status, text, error)
-
-    async def _sleep_unless_stopped(self, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline and not self.stop_requested():
-            await asyncio.sleep(min(0.1, deadline - time.monotonic()))

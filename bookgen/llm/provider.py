@@ -6,10 +6,12 @@ Every model, the built-in offline one included, goes through the official
 
 from __future__ import annotations
 
+import email.utils
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Protocol
 
 import httpx
@@ -80,28 +82,35 @@ class OpenAIProvider:
     async def stream(
         self, messages: list[ChatMessage], *, model: str, stats: StreamStats
     ) -> AsyncIterator[str]:
-        async with _translate_errors():
-            response = await self.client.chat.completions.create(
-                model=model,
-                messages=messages,  # type: ignore[arg-type]
-                stream=True,
-                stream_options={"include_usage": True},
-            )
-            async with response:
-                async for chunk in response:
-                    stats.chunks += 1
-                    if chunk.usage is not None:
-                        stats.prompt_tokens = chunk.usage.prompt_tokens or 0
-                        stats.completion_tokens = chunk.usage.completion_tokens or 0
-                    if not chunk.choices:
-                        continue
-                    choice = chunk.choices[0]
-                    text = choice.delta.content if choice.delta else None
-                    if text:
-                        yield text
-                    if choice.finish_reason:
-                        stats.finish_reason = choice.finish_reason
-        if stats.finish_reason is None:
+        finish: str | None = None  # this call's; ``stats`` spans every attempt
+        try:
+            async with _translate_errors():
+                response = await self.client.chat.completions.create(
+                    model=model,
+                    messages=messages,  # type: ignore[arg-type]
+                    stream=True,
+                    stream_options={"include_usage": True},
+                )
+                async with response:
+                    async for chunk in response:
+                        stats.chunks += 1
+                        if chunk.usage is not None:
+                            stats.prompt_tokens = chunk.usage.prompt_tokens or 0
+                            stats.completion_tokens = chunk.usage.completion_tokens or 0
+                        if not chunk.choices:
+                            continue
+                        choice = chunk.choices[0]
+                        text = choice.delta.content if choice.delta else None
+                        if text:
+                            yield text
+                        if choice.finish_reason:
+                            finish = stats.finish_reason = choice.finish_reason
+        except StreamInterrupted:
+            if finish is None:
+                raise
+            # The reply was whole; only the usage chunk or [DONE] was lost, and
+            # retrying would ask the model to continue a finished text.
+        if finish is None:
             raise StreamInterrupted("the stream ended without a finish reason")
 
 
@@ -123,6 +132,9 @@ async def _translate_errors() -> AsyncIterator[None]:
         raise StreamInterrupted(f"connection lost: {exc}") from exc
     except (json.JSONDecodeError, openai.APIResponseValidationError) as exc:
         raise StreamInterrupted(f"malformed chunk: {exc}") from exc
+    except openai.APIError as exc:
+        # An error event inside a 200 stream: the server gave up mid-reply.
+        raise StreamInterrupted(f"the provider sent an error: {exc.message}") from exc
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         # A chunk that parsed but lacks the fields a chunk must have.
         raise StreamInterrupted(f"malformed chunk: {exc!r}") from exc
@@ -133,12 +145,23 @@ def _describe(exc: openai.APIStatusError) -> str:
 
 
 def _retry_after(response: httpx.Response | None) -> float | None:
+    """Seconds the server asked us to wait: ``retry-after-ms`` (OpenAI's), or
+    ``Retry-After`` as seconds or an HTTP date."""
     if response is None:
         return None
-    raw = response.headers.get("retry-after")
+    headers = response.headers
     try:
-        return max(0.0, float(raw)) if raw else None
-    except ValueError:
+        if raw := headers.get("retry-after-ms"):
+            return max(0.0, float(raw) / 1000.0)
+        raw = headers.get("retry-after")
+        if not raw:
+            return None
+        try:
+            return max(0.0, float(raw))
+        except ValueError:
+            when = email.utils.parsedate_to_datetime(raw)
+            return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    except (TypeError, ValueError):
         return None
 
 

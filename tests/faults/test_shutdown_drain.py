@@ -1,0 +1,248 @@
+"""SIGTERM on deploy: a cancelled runner drains, and the next start finishes.
+
+Reflex cancels running tasks at once on shutdown. The streamer must write what
+it received but had not flushed yet, mark the message interrupted and release
+the lease; ``resume_orphans()`` on the next start continues the message from
+its text, ending equal to a chapter that was never interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from bookgen.generation.hub import TextEvent
+from bookgen.generation.service import GenerationService
+from bookgen.generation.streamer import run_shielded
+from bookgen.storage.models import BookStatus, MessageKind, MessageStatus
+from bookgen.storage.store import Store
+from tests.faults.helpers import (
+    CHAPTER,
+    assert_exact_book,
+    chapter_of,
+    first_pieces,
+    joined,
+    outline_and_approve,
+    published_text,
+    wait_until,
+)
+from tests.faults.openai_server import Fault
+from tests.generation.helpers import form, make_service
+
+
+async def first_text(events: list[TextEvent], timeout: float = 10.0) -> int:
+    """Wait for the first published text; return its message id."""
+
+    async def seen() -> bool:
+        return bool(events)
+
+    await wait_until(seen, timeout)
+    return events[0].message_id
+
+
+async def cancel(task: asyncio.Task) -> None:
+    """Cancel like a shutting-down server and wait for the task to end."""
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def cancel_twice(task: asyncio.Task, store: Store) -> None:
+    """Cancel, then cancel again while the drain is writing to the database."""
+    writing = asyncio.Event()
+    append_chunk = store.append_chunk
+
+    async def slow_append(*args: Any, **kwargs: Any) -> bool:
+        writing.set()
+        await asyncio.sleep(0.05)
+        return await append_chunk(*args, **kwargs)
+
+    store.append_chunk = slow_append
+    try:
+        task.cancel()
+        await writing.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    finally:
+        del store.append_chunk
+
+
+async def assert_drained(
+    store: Store, book_id: int, message_id: int, published: str
+) -> str:
+    """The message is interrupted and holds at least all that viewers saw."""
+    book = await store.get_book(book_id)
+    assert book.status == BookStatus.WRITING  # still to be written: an orphan
+    assert book.lease_owner is None  # released: the next start resumes at once
+    chapter = await chapter_of(store, book_id)
+    assert chapter.id == message_id
+    assert chapter.status == MessageStatus.INTERRUPTED
+    assert chapter.content.startswith(published)
+    assert await store.chunk_count() == 0
+    return chapter.content
+
+
+async def resume_on_next_start(service: GenerationService, book_id: int) -> None:
+    assert await service.resume_orphans() == [book_id]
+
+    async def finished() -> bool:
+        book = await service.store.get_book(book_id)
+        return book.status != BookStatus.WRITING and not service.is_running(book_id)
+
+    await wait_until(finished)
+
+
+@pytest.mark.parametrize("cancels", [1, 2], ids=["cancelled", "cancelled twice"])
+async def test_offline_chapter_cancelled_mid_stream_resumes_without_seam(
+    store, cancels
+):
+    reference = make_service(store)
+    ref = await reference.create_book(form(chapters=1, words=600))
+    await reference.run(ref.id)
+    await reference.approve(ref.id)
+    await reference.run(ref.id)
+    expected = (await chapter_of(store, ref.id)).content
+
+    book = await reference.create_book(form(chapters=1, words=600))
+    await reference.run(book.id)
+    await reference.approve(book.id)
+    # Slow enough to cancel mid-chapter; flushes far apart, so text is buffered.
+    dying = make_service(store, offline_words_per_second=300, flush_interval_s=0.5)
+    async with published_text(dying.hub, book.id) as events:
+        runner = asyncio.create_task(dying.run(book.id))
+        message_id = await first_text(events)
+        await asyncio.sleep(0.2)  # ~60 words arrive, none flushed yet
+        before = joined(events, message_id)
+        if cancels == 1:
+            await cancel(runner)
+        else:
+            await cancel_twice(runner, store)
+    partial = await assert_drained(
+        store, book.id, message_id, joined(events, message_id)
+    )
+    assert len(partial) > len(before), "the buffered text was not drained"
+    assert len(partial.split()) < 600
+
+    await resume_on_next_start(make_service(store), book.id)
+    snap = await store.snapshot(book.id)
+    assert snap.book.status == BookStatus.COMPLETE
+    chapter = await chapter_of(store, book.id)
+    assert chapter.id == message_id
+    assert chapter.content == expected
+    assert [m.kind for m in snap.messages].count(MessageKind.CHAPTER) == 1
+
+
+async def test_cancelled_online_stream_is_continued_from_the_drained_text(
+    online_service, fake_openai, store
+):
+    fake_openai.delay = 0.002
+    service = online_service(flush_interval_s=0.3)
+    book_id = await outline_and_approve(service)
+    async with published_text(service.hub, book_id) as events:
+        runner = asyncio.create_task(service.run(book_id))
+        message_id = await first_text(events)
+        await asyncio.sleep(0.1)
+        before = joined(events, message_id)
+        await cancel(runner)
+    partial = await assert_drained(
+        store, book_id, message_id, joined(events, message_id)
+    )
+    assert len(partial) > len(before), "the buffered text was not drained"
+
+    await resume_on_next_start(online_service(), book_id)
+    await assert_exact_book(store, fake_openai, book_id)
+    first, resumed = fake_openai.calls_for(CHAPTER)
+    assert first.text_so_far is None
+    assert resumed.text_so_far == partial
+
+
+async def test_cancelled_while_backing_off_keeps_the_text(
+    online_service, fake_openai, store
+):
+    fake_openai.fail(
+        CHAPTER, Fault("drop", after=40), Fault("status", status=429, retry_after="30")
+    )
+    service = online_service()
+    book_id = await outline_and_approve(service)
+    runner = asyncio.create_task(service.run(book_id))
+
+    async def waiting() -> bool:
+        return len(fake_openai.calls_for(CHAPTER)) == 2
+
+    await wait_until(waiting)
+    await asyncio.sleep(0.05)
+    await cancel(runner)
+    message_id = (await chapter_of(store, book_id)).id
+    partial = await assert_drained(store, book_id, message_id, first_pieces(40))
+    assert partial == first_pieces(40)
+
+    await resume_on_next_start(online_service(), book_id)
+    await assert_exact_book(store, fake_openai, book_id)
+    assert fake_openai.calls_for(CHAPTER)[-1].text_so_far == partial
+
+
+async def test_shielded_work_finishes_and_the_cancellation_still_arrives():
+    done: list[str] = []
+
+    async def write() -> str:
+        await asyncio.sleep(0.05)
+        done.append("written")
+        return "ok"
+
+    async def caller() -> str:
+        return await run_shielded(write())
+
+    task = asyncio.create_task(caller())
+    for _ in range(3):  # cancelled, and again, while the write is under way
+        await asyncio.sleep(0.01)
+        task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert done == ["written"]
+    assert await run_shielded(write()) == "ok"
+
+
+async def test_shielded_work_that_fails_raises_its_error():
+    async def fail() -> None:
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        await run_shielded(fail())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="GenerationService.run must release the lease via run_shielded "
+    "(service.py, not owned here); drop this marker when it does",
+)
+async def test_the_lease_is_released_even_if_cancelled_again_meanwhile(
+    online_service, fake_openai, store
+):
+    fake_openai.delay = 0.002
+    service = online_service()
+    book_id = await outline_and_approve(service)
+    releasing = asyncio.Event()
+    release_lease = store.release_lease
+
+    async def slow_release(*args: Any) -> None:
+        releasing.set()
+        await asyncio.sleep(0.05)
+        await release_lease(*args)
+
+    async with published_text(service.hub, book_id) as events:
+        runner = asyncio.create_task(service.run(book_id))
+        await first_text(events)
+        store.release_lease = slow_release
+        try:
+            runner.cancel()
+            await releasing.wait()
+            runner.cancel()  # the loop's shutdown cancels everything again
+            with pytest.raises(asyncio.CancelledError):
+                await runner
+        finally:
+            del store.release_lease
+    await asyncio.sleep(0.1)  # a shielded release finishes in the background
+    assert (await store.get_book(book_id)).lease_owner is None
