@@ -27,7 +27,7 @@ from bookgen.generation.machine import (
     next_step,
     resume_status,
 )
-from bookgen.generation.streamer import MessageStreamer
+from bookgen.generation.streamer import MessageStreamer, run_shielded
 from bookgen.llm import LLMProvider
 from bookgen.storage.models import (
     Book,
@@ -199,7 +199,8 @@ class GenerationService:
                     break
         finally:
             self._stops.pop(book_id, None)
-            await self.store.release_lease(book_id, self.owner)
+            # Even when cancelled (shutdown), the lease is freed for the next start.
+            await run_shielded(self.store.release_lease(book_id, self.owner))
         return True
 
     async def _write(self, snap: BookSnapshot, step: Step, stop: asyncio.Event) -> bool:

@@ -207,10 +207,18 @@ class MessageStreamer:
         """
         seam = _Seam(text)
         pending: list[str] = []
+        pending_since = 0.0  # wall time the oldest pending text was received
         last_flush = 0.0
         interval = self.settings.flush_interval_s
         queue: asyncio.Queue[object] = asyncio.Queue()
         reader = asyncio.create_task(self._read(messages, model, stats, queue))
+
+        def add(piece: str) -> None:
+            nonlocal pending_since
+            if piece:
+                if not pending:
+                    pending_since = time.time()
+                pending.append(piece)
 
         async def flush() -> bool:
             nonlocal text, last_flush
@@ -221,7 +229,8 @@ class MessageStreamer:
             owned = await run_shielded(self._append(book_id, message_id, piece))
             text += piece
             if piece:
-                await self.hub.publish(TextEvent(book_id, message_id, offset, piece))
+                event = TextEvent(book_id, message_id, offset, piece, pending_since)
+                await self.hub.publish(event)
             return owned
 
         try:
@@ -232,11 +241,11 @@ class MessageStreamer:
                     wait = self.settings.lease_s / 3
                 batch = await _take(queue, wait)  # [] when a flush or beat is due
                 for item in batch:
-                    if isinstance(item, str) and (piece := seam.feed(item)):
-                        pending.append(piece)
+                    if isinstance(item, str):
+                        add(seam.feed(item))
                 end = batch[-1] if batch and not isinstance(batch[-1], str) else None
                 if end is _END:
-                    pending.append(seam.release())
+                    add(seam.release())
                 if end is not None:
                     owned = await flush()
                     error = end if isinstance(end, ProviderError) else None
@@ -250,8 +259,8 @@ class MessageStreamer:
         except asyncio.CancelledError:
             # Drain: what already arrived reaches the database before we go.
             for item in _take_nowait(queue):
-                if isinstance(item, str) and (piece := seam.feed(item)):
-                    pending.append(piece)
+                if isinstance(item, str):
+                    add(seam.feed(item))
             if pending:
                 await flush()
             raise

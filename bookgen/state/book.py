@@ -12,7 +12,6 @@ import os
 import uuid
 
 import reflex as rx
-from reflex.state import StateUpdate
 from reflex_base.registry import RegistrationContext
 
 from bookgen.config import get_settings
@@ -35,12 +34,34 @@ def _namespace():
         return None
 
 
-async def _emit(token: str, delta: dict[str, object]) -> None:
-    namespace = _namespace()
-    if namespace is not None:
-        await namespace.emit_update(
-            StateUpdate(delta={BookState.get_full_name(): delta}), token
-        )
+class SocketRooms:
+    """LiveTransport over Reflex's socket.io namespace: one room per book.
+
+    A push is encoded once and sent to every socket in the room, skipping the
+    per-tab state machinery; the delta has the shape Reflex itself sends.
+    """
+
+    @staticmethod
+    def room(book_id: int) -> str:
+        return f"bookgen-book-{book_id}"
+
+    async def add(self, book_id: int, token: str) -> str | None:
+        namespace = _namespace()
+        sid = namespace.token_to_sid.get(token) if namespace is not None else None
+        if sid is not None:
+            await namespace.enter_room(sid, self.room(book_id))
+        return sid
+
+    async def remove(self, book_id: int, member: str) -> None:
+        namespace = _namespace()
+        if namespace is not None:
+            await namespace.leave_room(member, self.room(book_id))
+
+    async def send(self, book_id: int, delta: dict[str, object]) -> None:
+        namespace = _namespace()
+        if namespace is not None:
+            update = {"delta": {BookState.get_full_name(): delta}}
+            await namespace.emit("event", update, to=self.room(book_id))
 
 
 def channels() -> Channels:
@@ -50,7 +71,7 @@ def channels() -> Channels:
         _channels = Channels(
             hub=service.hub,
             store=service.store,
-            emit=_emit,
+            transport=SocketRooms(),
             timestamps=os.environ.get("BOOKGEN_BENCH") == "1",
         )
     return _channels
@@ -131,7 +152,7 @@ class BookState(rx.State):
         async with self:
             book_id, watch_id = self.book_id, self._watch_id
             token = self.router.session.client_token
-        channel = await channels().join(book_id, token)
+        channel, member = await channels().join(book_id, token)
         try:
             seen = 0
             while True:
@@ -149,7 +170,7 @@ class BookState(rx.State):
                         return
                     self._apply(overview)
         finally:
-            await channels().leave(book_id, token)
+            await channels().leave(book_id, member)
 
     @rx.event(background=True)
     async def run_book(self, book_id: int):

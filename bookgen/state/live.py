@@ -2,8 +2,9 @@
 
 Pushing each chunk through every tab's state (lock, load, diff, save) costs a
 full state round trip per viewer. Instead a chunk becomes one small delta for
-the live vars, emitted straight to each viewing tab's socket; other changes
-reload the book's overview once per worker and wake every tab's watcher.
+the live vars, encoded once and sent to every viewing tab's socket (a socket.io
+room, see LiveTransport); other changes reload the book's overview once per
+worker and wake every tab's watcher.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from reflex_base.constants.state import FIELD_MARKER
 
@@ -22,8 +23,18 @@ from bookgen.storage.store import BookOverview, Store
 __all__ = ["BookChannel", "Channels", "coalesce", "live_value", "parse_live"]
 
 log = logging.getLogger(__name__)
-# Emits one delta ({var: value}) to one tab token.
-Emit = Callable[[str, dict[str, object]], Awaitable[None]]
+
+
+class LiveTransport(Protocol):
+    """Where deltas go: the tabs of a book that are connected to this worker."""
+
+    async def add(self, book_id: int, token: str) -> str | None:
+        """Subscribe a tab; returns its member id (None if not connected here)."""
+
+    async def remove(self, book_id: int, member: str) -> None: ...
+
+    async def send(self, book_id: int, delta: dict[str, object]) -> None:
+        """One delta ({var: value}) to every member of the book."""
 
 
 def coalesce(events: list[Event]) -> tuple[bool, TextEvent | None]:
@@ -70,13 +81,19 @@ class BookChannel:
     """One book's live feed inside one worker process."""
 
     def __init__(
-        self, book_id: int, *, hub: Hub, store: Store, emit: Emit, timestamps: bool
+        self,
+        book_id: int,
+        *,
+        hub: Hub,
+        store: Store,
+        transport: LiveTransport,
+        timestamps: bool,
     ) -> None:
         self.book_id = book_id
-        self.hub, self.store, self.emit = hub, store, emit
+        self.hub, self.store, self.transport = hub, store, transport
         self.timestamps = timestamps
-        # Tab tokens viewing this book; a refreshed tab may briefly count twice.
-        self.tokens: Counter[str] = Counter()
+        # Watchers per member (a refreshed tab's old watcher may linger a moment).
+        self.members: Counter[str] = Counter()
         self.version = 0
         self.overview: BookOverview | None = None
         self._changed = asyncio.Condition()
@@ -126,11 +143,7 @@ class BookChannel:
                     log.exception("live feed for book %s failed", self.book_id)
 
     async def _push(self, text: TextEvent) -> None:
-        delta = live_delta(text, self.timestamps)
-        await asyncio.gather(
-            *(self.emit(token, delta) for token in list(self.tokens)),
-            return_exceptions=True,
-        )
+        await self.transport.send(self.book_id, live_delta(text, self.timestamps))
 
     async def _reload(self) -> None:
         overview = await self.store.overview(self.book_id)
@@ -143,35 +156,43 @@ class BookChannel:
 class Channels:
     """The channels of this worker, created on first viewer, dropped on last."""
 
-    def __init__(self, *, hub: Hub, store: Store, emit: Emit, timestamps: bool) -> None:
-        self.hub, self.store, self.emit, self.timestamps = hub, store, emit, timestamps
+    def __init__(
+        self, *, hub: Hub, store: Store, transport: LiveTransport, timestamps: bool
+    ) -> None:
+        self.hub, self.store, self.transport = hub, store, transport
+        self.timestamps = timestamps
         self._channels: dict[int, BookChannel] = {}
 
-    async def join(self, book_id: int, token: str) -> BookChannel:
+    async def join(self, book_id: int, token: str) -> tuple[BookChannel, str | None]:
+        """Start (or share) the book's feed and add the tab to its members."""
         channel = self._channels.get(book_id)
         if channel is None:
             channel = self._channels[book_id] = BookChannel(
                 book_id,
                 hub=self.hub,
                 store=self.store,
-                emit=self.emit,
+                transport=self.transport,
                 timestamps=self.timestamps,
             )
-        channel.tokens[token] += 1
+        member = await self.transport.add(book_id, token)
+        channel.members[member or ""] += 1
         await channel.start()
-        return channel
+        return channel, member
 
-    async def leave(self, book_id: int, token: str) -> None:
+    async def leave(self, book_id: int, member: str | None) -> None:
         channel = self._channels.get(book_id)
         if channel is None:
             return
-        channel.tokens[token] -= 1
-        if channel.tokens[token] <= 0:
-            del channel.tokens[token]
-        if not channel.tokens:
+        key = member or ""
+        channel.members[key] -= 1
+        if channel.members[key] <= 0:
+            del channel.members[key]
+            if member:
+                await self.transport.remove(book_id, member)
+        if not channel.members:
             del self._channels[book_id]
             await channel.stop()
 
     def viewers(self, book_id: int) -> int:
         channel = self._channels.get(book_id)
-        return len(channel.tokens) if channel else 0
+        return sum(channel.members.values()) if channel else 0

@@ -58,10 +58,15 @@ class ChunkLog:
             batch, self._pending = self._pending, []
             try:
                 owned = await self._write([flush for flush, _ in batch])
-            except Exception as exc:  # every waiter sees the failure
-                for _, future in batch:
+            except BaseException as exc:  # every waiter sees the failure
+                for _, future in batch + self._pending:
                     if not future.done():
-                        future.set_exception(exc)
+                        future.set_exception(
+                            exc if isinstance(exc, Exception) else RuntimeError(exc)
+                        )
+                if not isinstance(exc, Exception):
+                    self._pending = []
+                    raise  # cancelled (shutdown): waiters are told, never left hanging
                 continue
             for flush, future in batch:
                 if not future.done():

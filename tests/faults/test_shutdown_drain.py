@@ -213,11 +213,6 @@ async def test_shielded_work_that_fails_raises_its_error():
         await run_shielded(fail())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="GenerationService.run must release the lease via run_shielded "
-    "(service.py, not owned here); drop this marker when it does",
-)
 async def test_the_lease_is_released_even_if_cancelled_again_meanwhile(
     online_service, fake_openai, store
 ):

@@ -29,7 +29,7 @@ def sse(*events: dict | str) -> bytes:
     return "".join(out).encode()
 
 
-def provider_for(handler) -> OpenAIProvider:  # noqa: ANN001
+def provider_for(handler) -> OpenAIProvider:
     client = openai.AsyncOpenAI(
         api_key="k",
         base_url="http://test.invalid/v1",

@@ -9,6 +9,24 @@ from bookgen.storage.models import Message, MessageKind, MessageStatus, Role
 from tests.storage.test_store import new_book
 
 
+class FakeRooms:
+    """A LiveTransport recording rooms and sends, as socket.io would hold them."""
+
+    def __init__(self):
+        self.rooms: dict[int, set[str]] = {}
+        self.sent: list[tuple[int, dict]] = []
+
+    async def add(self, book_id, token):
+        self.rooms.setdefault(book_id, set()).add(f"sid-{token}")
+        return f"sid-{token}"
+
+    async def remove(self, book_id, member):
+        self.rooms[book_id].discard(member)
+
+    async def send(self, book_id, delta):
+        self.sent.append((book_id, delta))
+
+
 def test_contiguous_text_is_joined_and_changes_reload_once():
     events = [
         TextEvent(1, 5, 0, "Once", 10.0),
@@ -39,30 +57,28 @@ def test_live_value_round_trips_text_with_colons():
 async def test_one_subscription_fans_out_to_every_tab_of_the_book(store):
     book = await new_book(store)
     hub = LocalHub()
-    sent: list[tuple[str, dict]] = []
-
-    async def emit(token, delta):
-        sent.append((token, delta))
-
-    channels = Channels(hub=hub, store=store, emit=emit, timestamps=False)
-    a = await channels.join(book.id, "tab-a")
-    b = await channels.join(book.id, "tab-b")
+    transport = FakeRooms()
+    channels = Channels(hub=hub, store=store, transport=transport, timestamps=False)
+    a, member_a = await channels.join(book.id, "tab-a")
+    b, member_b = await channels.join(book.id, "tab-b")
     assert a is b and hub.subscriber_count(book.id) == 1
+    assert transport.rooms[book.id] == {"sid-tab-a", "sid-tab-b"}
     await hub.publish(TextEvent(book.id, 9, 0, "Hello"))
     for _ in range(50):
-        if len(sent) == 2:
+        if transport.sent:
             break
         await asyncio.sleep(0.01)
-    assert sorted(t for t, _ in sent) == ["tab-a", "tab-b"]
-    assert all(d == {"live_rx_state_": "m9:0:Hello"} for _, d in sent)
+    # One send per push, whatever the number of tabs: the room fans it out.
+    assert transport.sent == [(book.id, {"live_rx_state_": "m9:0:Hello"})]
 
     version = a.version
     await hub.publish(ChangeEvent(book.id))
     change = await a.wait_change(version, 2.0)
     assert change is not None and change[1].book.id == book.id
 
-    await channels.leave(book.id, "tab-a")
-    await channels.leave(book.id, "tab-b")
+    await channels.leave(book.id, member_a)
+    assert transport.rooms[book.id] == {"sid-tab-b"}
+    await channels.leave(book.id, member_b)
     assert hub.subscriber_count(book.id) == 0
 
 
