@@ -211,7 +211,11 @@ class MessageStreamer:
         last_flush = 0.0
         interval = self.settings.flush_interval_s
         queue: asyncio.Queue[object] = asyncio.Queue()
-        reader = asyncio.create_task(self._read(messages, model, stats, queue))
+        beat, stall = self.settings.lease_s / 3, self.settings.stall_timeout_s
+        progress = [time.monotonic()]  # when the provider last sent something
+        reader = asyncio.create_task(
+            self._read(messages, model, stats, queue, progress)
+        )
 
         def add(piece: str) -> None:
             nonlocal pending_since
@@ -236,10 +240,17 @@ class MessageStreamer:
         try:
             while True:
                 if pending:
-                    wait = max(last_flush + interval - time.monotonic(), 0.0)
+                    # Inside a window: sleep to its end, then take all that came
+                    # (one wake-up per window, not one per token).
+                    await asyncio.sleep(
+                        max(last_flush + interval - time.monotonic(), 0)
+                    )
+                    batch = _take_nowait(queue)
                 else:
-                    wait = self.settings.lease_s / 3
-                batch = await _take(queue, wait)  # [] when a flush or beat is due
+                    batch = await _take(queue, min(beat, stall / 4))
+                if not batch and time.monotonic() - progress[0] > stall:
+                    reader.cancel()  # the provider went quiet: a stalled attempt
+                    batch = [StreamInterrupted(f"no data for {stall:g} s")]
                 for item in batch:
                     if isinstance(item, str):
                         add(seam.feed(item))
@@ -253,8 +264,10 @@ class MessageStreamer:
                 if self.stop_requested():
                     await flush()
                     return _Attempt(text, False)
-                due = time.monotonic() - last_flush >= interval
-                if (not batch or (pending and due)) and not await flush():
+                since = time.monotonic() - last_flush
+                if (
+                    since >= interval if pending else since >= beat
+                ) and not await flush():
                     return _Attempt(text, False)
         except asyncio.CancelledError:
             # Drain: what already arrived reaches the database before we go.
@@ -276,21 +289,19 @@ class MessageStreamer:
         model: str,
         stats: StreamStats,
         queue: asyncio.Queue[object],
+        progress: list[float],
     ) -> None:
-        """Producer: provider chunks into the queue, guarded by the stall timeout."""
-        stall = self.settings.stall_timeout_s
+        """Producer: provider chunks into the queue, noting when each arrived.
+
+        The stall timeout is watched by the consumer from ``progress``: a timer
+        per token would cost more than the token.
+        """
         stream: AsyncIterator[str] = self.provider.stream(
             messages, model=model, stats=stats
         )
         try:
-            while True:
-                try:
-                    async with asyncio.timeout(stall):
-                        piece = await anext(stream)
-                except StopAsyncIteration:
-                    break
-                except TimeoutError:
-                    raise StreamInterrupted(f"no data for {stall:g} s") from None
+            async for piece in stream:
+                progress[0] = time.monotonic()
                 queue.put_nowait(piece)
             queue.put_nowait(_END)
         except ProviderError as exc:
