@@ -224,13 +224,16 @@ class MessageStreamer:
                     pending_since = time.time()
                 pending.append(piece)
 
-        async def flush() -> bool:
+        async def flush(draining: bool = False) -> bool:
             nonlocal text, last_flush
             piece = "".join(pending)
             pending.clear()
             last_flush = time.monotonic()
             offset = len(text)
-            owned = await run_shielded(self._append(book_id, message_id, piece))
+            # The chunk log writes in its own task, so a cancelled flush still
+            # lands; while draining we also wait for it, whatever happens.
+            append = self._append(book_id, message_id, piece)
+            owned = await (run_shielded(append) if draining else append)
             text += piece
             if piece:
                 event = TextEvent(book_id, message_id, offset, piece, pending_since)
@@ -275,7 +278,7 @@ class MessageStreamer:
                 if isinstance(item, str):
                     add(seam.feed(item))
             if pending:
-                await flush()
+                await flush(draining=True)
             raise
         finally:
             reader.cancel()

@@ -22,6 +22,7 @@ from bookgen.llm.offline_writer import split_words, write_reply
 __all__ = ["MODEL_NAME", "OfflineTransport", "split_words"]
 
 MODEL_NAME = "bookgen-offline"
+TICK_S = 0.05  # the transport's timer granularity
 
 
 def _error(status: int, message: str, kind: str) -> httpx.Response:
@@ -106,7 +107,11 @@ class _EventStream(httpx.AsyncByteStream):
         while self._sent < self._total:
             due, data = self._nth(self._sent)
             if due is not None:  # pace against the schedule, never faster
-                await asyncio.sleep(max(0.0, self._start + due - loop.time()))
+                # Wake on a coarse tick and send every word due by then: a
+                # network delivers tokens in bursts too, and a timer per word
+                # is what limits how many books one process can stream.
+                wait = self._start + due - loop.time()
+                await asyncio.sleep(max(wait, TICK_S) if wait > 0 else 0)
             self._sent += 1
             yield data
 
