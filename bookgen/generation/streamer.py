@@ -1,13 +1,15 @@
 """The chunk loop: one assistant message from provider to database and viewers.
 
 Text is flushed on the leading edge and then at most once per flush interval:
-each flush is one database transaction (chunk row + lease heartbeat) and one
-hub event. Provider failures are retried from the text written so far with a
-continuation prompt, so attempts never restart or concatenate.
+each flush is one hub event for the viewers, then one chunk-log row and lease
+heartbeat (group-committed with other streams' flushes). Provider failures are
+retried from the text written so far with a continuation prompt, so attempts
+never restart or concatenate.
 
 Cancellation (a deploy's SIGTERM) drains: text received but not yet flushed is
-written, the message is marked interrupted, and the cancellation goes on. Every
-database write runs shielded, so a cancellation never cuts one in half.
+written, every queued write lands, the message is marked interrupted, and the
+cancellation goes on. Writes run in the chunk log's own task, so a cancellation
+never cuts one in half.
 """
 
 from __future__ import annotations
@@ -230,15 +232,14 @@ class MessageStreamer:
             pending.clear()
             last_flush = time.monotonic()
             offset = len(text)
+            text += piece
+            if piece:  # viewers first: the database write must not delay them
+                event = TextEvent(book_id, message_id, offset, piece, pending_since)
+                await self.hub.publish(event)
             # The chunk log writes in its own task, so a cancelled flush still
             # lands; while draining we also wait for it, whatever happens.
             append = self._append(book_id, message_id, piece)
-            owned = await (run_shielded(append) if draining else append)
-            text += piece
-            if piece:
-                event = TextEvent(book_id, message_id, offset, piece, pending_since)
-                await self.hub.publish(event)
-            return owned
+            return await (run_shielded(append) if draining else append)
 
         try:
             while True:
@@ -279,6 +280,8 @@ class MessageStreamer:
                     add(seam.feed(item))
             if pending:
                 await flush(draining=True)
+            # Everything published is in the database before we go.
+            await run_shielded(self.store.settle_writes())
             raise
         finally:
             reader.cancel()

@@ -53,6 +53,11 @@ class ChunkLog:
             self._writer = asyncio.get_running_loop().create_task(self._drain())
         return await future
 
+    async def settled(self) -> None:
+        """Return once the writer has written everything queued so far."""
+        if self._writer is not None and not self._writer.done():
+            await asyncio.wait([self._writer])
+
     async def _drain(self) -> None:
         while self._pending:
             batch, self._pending = self._pending, []

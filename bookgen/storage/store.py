@@ -319,6 +319,10 @@ class Store:
             message_id, text, book_id=book_id, owner=owner, lease_s=lease_s
         )
 
+    async def settle_writes(self) -> None:
+        """Wait until every queued chunk-log write has reached the database."""
+        await self.chunk_log.settled()
+
     async def finish_message(
         self,
         message_id: int,
