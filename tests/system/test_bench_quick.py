@@ -1,0 +1,43 @@
+"""The benchmark's quick mode runs end to end and reports every figure.
+
+Timings are never asserted here (these machines are noisy): only that the
+benchmark produces each field the README's table shows.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = [pytest.mark.system, pytest.mark.postgres, pytest.mark.browser]
+
+FIELDS = {
+    "ws_bytes_per_text_byte",
+    "naive_ws_bytes_per_text_byte",
+    "first_push_added_ms_p50",
+    "first_push_added_ms_p95",
+    "push_interval_ms_p50",
+    "push_interval_ms_p95",
+    "max_streams_3_viewers_at_250ms",
+    "max_viewers_one_book_at_250ms",
+    "db_writes_per_stream_s",
+    "chunk_rows_after_complete",
+    "two_worker_speedup",
+    "big_book_first_chapter_ms",
+}
+
+
+def test_quick_benchmark_prints_every_field():
+    run = subprocess.run(
+        [sys.executable, "-m", "bookgen.bench", "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    figures = json.loads(run.stdout.strip().splitlines()[-1])
+    assert set(figures) >= FIELDS, FIELDS - set(figures)
+    assert figures["quick"] is True
