@@ -13,149 +13,20 @@ from __future__ import annotations
 import hashlib
 import random
 import re
+from pathlib import Path
 
 __all__ = ["split_words", "write_reply"]
 
 # Word lists and templates, one per line; an indented line continues the one above.
-_DATA = """
-[stop]
-a an the and or but of to in on at by for with from into over under as is are was
-  were be been it its this that these those who which what when where why how his
-  her their our my your he she they we you i not no so than then too very can will
-  just must has have had do did about after before while until through across all
-  any each every some more most other such only own also if there here one would
-  could said like still even never much down back away them once named called
-  beneath below above behind near around toward towards inside outside along beyond
-  past off up out news please give make want need should really maybe less lot
-[person]
-brother sister mother father son daughter wife husband friend keeper king queen prince
-  princess girl boy man woman child detective captain soldier doctor teacher widow
-  orphan sailor thief knight witch wizard stranger people family
-[det]
-a an the his her their its my our your every of
-[small]
-a an the of and to in on at for but or
-[keys]
-title;premise;genre;audience;tone;chapters;words per chapter
-[female]
-Mara Elena Iris Nadia Tess Wren Lena Ada Sofia Clara Maya Rosa Hana Ivy Nora Vera
-[male]
-Tomas Elias Felix Jonah Rafe Silas Owen Marek Theo Aldo Kai Ezra Luca Idris Bram Hugo
-[surname]
-Hale Voss Marlow Okafor Reyes Lindqvist Kestrel Moreau Tanaka Quill Ashby Novak Vale
-[theme]
-fantasy magic epic myth fairy|crown sword oath dragon spell relic throne|the old keep
-  ;the border forest;the river ford;the high pass|ancient enchanted forgotten
-sci space cyber dystop future|signal starship colony beacon reactor archive|the
-  orbital station;the cargo bay;the colony dome;the outer ring|silent orbital stark
-myster crime detect thrill noir suspense|letter alibi key ledger photograph locket
-  |the harbor district;the station house;the old hotel;the rail yard|hidden careful
-roman love|letter promise dance garden song ring|the seaside cafe;the village square
-  ;the rose garden;the train platform|tender bright reckless
-horror ghost gothic haunt|door mirror cellar whisper lantern grave|the abandoned
-  house;the hollow woods;the chapel crypt;the attic|cold hollow wrong
-histor period war|treaty ledger musket letter estate harvest railway|the county road
-  ;the mill town;the drawing room;the old parish|weathered stately dusty
-advent quest action explor|map compass expedition storm canyon ship treasure|the
-  jungle trail;the harbor;the mountain pass;the desert camp|wild daring distant
-|letter house promise photograph journey secret garden key|the old house;the harbor
-  road;the kitchen table;the edge of town|familiar small changing
-[tone]
-dark grim bleak|grim bleak shadowed bitter
-hope uplift warm heart|warm bright tender hopeful
-humor funny comic whims light play|absurd cheerful ridiculous giddy
-tense suspense thrill|taut uneasy sharp watchful
-lyric poetic melanch wist|luminous quiet silver wistful
-[sense]
-the smell of rain;a distant bell;the creak of old timber;a dog barking somewhere;the
-  hush of wind through grass;the low hum of voices;footsteps on gravel
-[feel]
-doubt;dread;hope;relief;anger;longing;guilt;resolve
-[verb]
-studied;considered;turned over;weighed;examined;circled back to
-[time]
-That night;By dusk;Early the next morning;Hours later;Before dawn;At midday
-[tod]
-evening;morning;night;afternoon;dawn
-[body]
-{P} {v} the {n} for a long moment, as if it might explain itself.
-Somewhere beyond {pl}, {sense} rose and faded.
-{A} had warned {him} about the {n}, but warnings had never stopped {P} before.
-The {n} seemed smaller in daylight, and somehow more {adj}.
-{T}, {P} went back to {pl} alone.
-Nobody in {pl} spoke of the {n} anymore, which was exactly why {P} could not stop
-  thinking about it.
-{He} {v} {his} options and found most of them {adj}.
-There was {sense} in the air, and under it something {adj} that {P} could not name.
-For the first time, the {n} and the {n2} looked like parts of the same story.
-{P} remembered an old saying that every {nh} keeps a secret, and that the trick is to
-  ask it kindly.
-The road to {pl} was longer than {P} remembered, and every step of it felt {adj}.
-Even {R} would have admitted that the {n} changed everything.
-{P} counted the reasons to turn back and found fewer than {he} had hoped.
-It was the kind of {adj} {tod} that made promises it did not intend to keep.
-{A} kept glancing at the {n}, as though it might move when no one was watching.
-By the time the light changed, {P} had made up {his} mind.
-What {R} wanted with the {n} was still unclear, but it could not be anything good.
-{P} felt {feel} settle in {his} chest like a stone dropped into deep water.
-{pl} held the day's warmth long after the sun had gone, {tadj} and patient.
-Every answer {P} found about the {n} only raised two more questions.
-{A} and {P} worked in silence, each pretending not to notice the other's {feel}.
-Outside, {sense} reminded {P} how far {he} had come from home.
-It would have been easy to blame {R}, and {P} was tired of easy things.
-In the end, it was the {n2} that gave {him} the first real clue.
-{P} wrote it all down that night: the {n}, {pl}, and the look on {A}'s face.
-The silence between them grew {adj}, then almost comfortable.
-There were rules about the {n}, {tadj} ones, and {P} meant to break at least one.
-[dialogue]
-"We can't keep pretending the {n} doesn't matter," {A} said.
-"Tell me everything you know about {pl}," {P} said quietly.
-"If {R} finds out, we lose more than the {n}," {A} whispered.
-"I'm not afraid of the {nh}," {P} said, and almost believed it.
-"Then we go tonight," said {A}. "Before anyone can stop us."
-"You always did ask the wrong questions," {R} said with a thin smile.
-[short]
-Nothing moved.;{P} waited.;Then silence.;It was enough.;{A} nodded.;No one answered.
-[open]
-Later, {P} would think of those hours simply as "{ct}", though at the time they
-  felt like an ordinary {tod}.
-If anyone had asked, {P} would have called "{ct}" only a phrase, until the {n}
-  proved otherwise.
-[open plain]
-It began, as such things often do, with the {n} and a {adj} {tod} in {pl}.
-[close]
-Whatever came next, {P} knew there would be no going back to the way things had been.
-{P} closed {his} eyes and, for one {adj} moment, let the {n} wait until morning.
-And somewhere beyond {pl}, {R} was already moving.
-[stage]
-{P}'s ordinary life in {pl} is upended when the {n} appears.|A chance encounter
-  with the {n} draws {P} out of {pl} and into the story.
-{P} and {A} follow the trail of the {n} to {pl}, where the first real danger waits.|
-  {R} makes a first move, and {P} learns the {n} is worth more than anyone
-  admitted.|An uneasy alliance with {A} gives {P} a way forward, at a price.
-At {pl}, a revelation about the {n} turns everything {P} believed upside down.|The
-  truth about {R} comes out, and the stakes become personal.|{P} finally understands
-  what the {n} is for, and why {R} wants it so badly.
-Cornered at {pl}, {P} loses the {n} and nearly loses {A} as well.|Everything falls
-  apart, and {P} must decide what to give up for the {n}.|A quarrel with {A} leaves
-  {P} alone at {pl}, with only the {n2} for company.
-{P} confronts {R} at {pl}, and the secret of the {n} is finally laid bare.|In the
-  final reckoning, {P} chooses {A} over the {n}, and {pl} is changed for good.
-[extra]
-Along the way, {A} reveals a {adj} secret about the {n2}.
-The chapter deepens the {adj} mood and plants a clue about the {n2}.
-Meanwhile, {R} watches from a distance.
-[title]
-The {N};A {Adj} {Nh};{P}'s {Nh};Beneath the {N};What the {Nh} Knew;The Last {Nh}
-  ;Where the {N} Ends;The {Nh} and the {N2h};Before the {N};Return to {Pl};The {Adj}
-  Hour;Ashes of the {N}
-"""
+_DATA = (Path(__file__).with_name("offline_phrases.txt")).read_text(encoding="utf-8")
 
 
 def _parse(text: str) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     cur: list[str] = []
     for line in text.splitlines():
+        if line.startswith("#"):
+            continue
         if line.startswith("["):
             cur = out.setdefault(line.strip("[]"), [])
         elif line.startswith("  ") and cur:
