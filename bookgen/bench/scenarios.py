@@ -46,10 +46,11 @@ class Lags:
     def attach(self, client: ReflexClient, record_intervals: bool = False) -> None:
         def on_delta(delta: dict, at: float) -> None:
             values = delta.get(BOOK_STATE, {})
-            if "live_at_rx_state_" not in values:
-                return
+            live = values.get("live_rx_state_")
+            if not live or not values.get("live_at_rx_state_"):
+                return  # not a push (e.g. the page's first snapshot)
             now_ms = time.time() * 1000
-            key, offset, _ = parse_live(values.get("live_rx_state_", "m0:0:"))
+            key, offset, _ = parse_live(live)
             lag = now_ms - values["live_at_rx_state_"]
             self.lags_ms.append(lag)
             if offset == 0 and key not in self._firsts:
