@@ -84,7 +84,7 @@ async def stop_books(store: Store, book_ids: list[int]) -> None:
 
 
 async def chapter_bytes(url: str, store: Store, words: int) -> dict[str, float]:
-    """One viewer, one chapter: wire bytes per text byte, cadence, latency."""
+    """One viewer, one chapter: wire bytes per text byte, cadence, writes."""
     book_id = await seed.writing_book(store, 0, words)
     viewer = ReflexClient(url)
     lags = Lags()
@@ -103,18 +103,36 @@ async def chapter_bytes(url: str, store: Store, words: int) -> dict[str, float]:
         writes = max(writes, await store.chunk_count())
         await asyncio.sleep(0.2)
     received = viewer.wire_bytes - started_at_bytes
+    await viewer.wait_for(lambda: viewer.var(BOOK_STATE, "status") == "complete", 120)
     await viewer.close()
     snap = await store.snapshot(book_id)
     text = next(m.content for m in snap.messages if m.kind == "chapter")
-    seconds = words / 30.0
     return {
         "text": text,
         "ws_bytes_per_text_byte": received / len(text.encode()),
         "push_interval_ms_p50": percentile(lags.intervals_ms, 50),
         "push_interval_ms_p95": percentile(lags.intervals_ms, 95),
-        "db_writes_per_stream_s": writes / seconds,
-        "first_ms": lags.first_ms,
+        "db_writes_per_stream_s": writes / (words / 30.0),
+        "chunk_rows_after_complete": await store.chunk_count(),
     }
+
+
+async def first_pushes(url: str, store: Store, count: int, n0: int) -> list[float]:
+    """Provider's first token to the viewer, one quiet generation at a time."""
+    out: list[float] = []
+    for i in range(count):
+        book_id = await seed.writing_book(store, n0 + i, 300)
+        viewer = ReflexClient(url)
+        lags = Lags()
+        lags.attach(viewer)
+        await viewer.open(f"/books/{book_id}")
+        try:
+            await viewer.wait_for(lambda lags=lags: bool(lags.first_ms), 30)
+            out += lags.first_ms
+        finally:
+            await stop_books(store, [book_id])
+            await viewer.close()
+    return out
 
 
 async def naive_bytes(url: str, text: str, words_per_second: float) -> float:

@@ -72,7 +72,7 @@ def channels() -> Channels:
             hub=service.hub,
             store=service.store,
             transport=SocketRooms(),
-            timestamps=os.environ.get("BOOKGEN_BENCH") == "1",
+            timestamps=os.environ.get("BOOKGEN_BENCH_TIMESTAMPS") == "1",
         )
     return _channels
 
