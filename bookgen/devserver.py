@@ -88,21 +88,31 @@ class AppServer:
                 time.sleep(0.5)
         raise TimeoutError(f"app not ready after {timeout:.0f} s; see {self.log}")
 
-    def kill(self, sig: int = signal.SIGKILL) -> None:
-        """Signal the whole process tree (SIGKILL = crash, SIGTERM = deploy)."""
-        if self.proc is None or self.proc.poll() is not None:
+    def kill(self, sig: int = signal.SIGKILL, timeout: float = 30.0) -> None:
+        """Signal the whole process tree (SIGKILL = crash, SIGTERM = deploy) and
+        wait until every process in it is gone (workers outlive the CLI while
+        they drain); what is left after ``timeout`` is killed."""
+        if self.proc is None:
             return
+        pgid = self.proc.pid
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, sig)
+            os.killpg(pgid, sig)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.proc.poll()  # reap the CLI so it does not linger as a zombie
+            try:
+                os.killpg(pgid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGKILL)
 
     def stop(self, timeout: float = 20.0) -> None:
         if self.proc is None:
             return
-        self.kill(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.kill(signal.SIGKILL)
+        self.kill(signal.SIGTERM, timeout)
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(10)
         self.proc = None
 
