@@ -99,7 +99,7 @@ async def two_workers(args: argparse.Namespace, single_best: int) -> dict:
     with AppServer(env) as app:
         log("two workers + Redis + PostgreSQL: concurrent generations, 3 viewers each")
         best, seen, _ = await scenarios.max_streams(
-            app.url, store, args.stream_levels, args.window, n0=200_000
+            app.url, store, args.two_worker_levels, args.window, n0=200_000
         )
     await engine.dispose()
     return {
@@ -132,10 +132,12 @@ def parse() -> argparse.Namespace:
     if args.quick:
         args.words, args.window, args.first_count = 300, 3.0, 3
         args.stream_levels, args.viewer_levels = [5], [10]
+        args.two_worker_levels = [5]
         args.big_chapters, args.big_words = 30, 300
     else:
         args.words, args.window, args.first_count = 1500, 8.0, 20
-        args.stream_levels = [25, 50, 100, 150, 200]
+        args.stream_levels = [25, 50, 75, 100, 125, 150]
+        args.two_worker_levels = [100, 125, 150, 175, 200, 225, 250]
         args.viewer_levels = [50, 100, 200, 300, 400]
         args.big_chapters, args.big_words = 30, 3300
     return args

@@ -47,20 +47,21 @@ class Lags:
         def on_delta(delta: dict, at: float) -> None:
             values = delta.get(BOOK_STATE, {})
             live = values.get("live_rx_state_")
-            if not live or not values.get("live_at_rx_state_"):
+            if not live:
                 return  # not a push (e.g. the page's first snapshot)
-            now_ms = time.time() * 1000
             key, offset, _ = parse_live(live)
-            lag = now_ms - values["live_at_rx_state_"]
-            self.lags_ms.append(lag)
-            if offset == 0 and key not in self._firsts:
-                self._firsts.add(key)
-                self.first_ms.append(lag)
             if record_intervals:
                 prev = self._last.get((id(client), key))
                 if prev is not None:
                     self.intervals_ms.append((at - prev) * 1000)
                 self._last[(id(client), key)] = at
+            if not values.get("live_at_rx_state_"):
+                return  # timestamps are off: bytes are being measured
+            lag = time.time() * 1000 - values["live_at_rx_state_"]
+            self.lags_ms.append(lag)
+            if offset == 0 and key not in self._firsts:
+                self._firsts.add(key)
+                self.first_ms.append(lag)
 
         client.on_delta = on_delta
 
