@@ -36,6 +36,7 @@ from bookgen.storage.models import (
     MessageKind,
     MessageStatus,
     Role,
+    utcnow,
 )
 from bookgen.storage.store import BookSnapshot, Store
 
@@ -170,6 +171,12 @@ class GenerationService:
     # --- the runner ------------------------------------------------------
     def is_running(self, book_id: int) -> bool:
         return book_id in self._stops
+
+    def needs_runner(self, book: Book) -> bool:
+        """Should be generating, and no live runner holds its lease."""
+        if book.status not in ACTIVE:
+            return False
+        return book.lease_until is None or book.lease_until < utcnow()
 
     async def run(self, book_id: int) -> bool:
         """Write until the book waits for its author, stops, fails or completes.

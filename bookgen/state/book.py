@@ -124,9 +124,13 @@ class BookState(rx.State):
         self._watch_id = uuid.uuid4().hex
         self.notice = ""
         self.served_by = get_service().owner
-        if not await self._refresh():
+        overview = await get_service().store.overview(self.book_id)
+        self._apply(overview)
+        if overview is None:
             return None
-        return [BookState.watch, BookState.run_book(self.book_id)]
+        if get_service().needs_runner(overview.book):
+            return [BookState.watch, BookState.run_book(self.book_id)]
+        return BookState.watch
 
     async def _refresh(self) -> bool:
         overview = await get_service().store.overview(self.book_id)

@@ -192,7 +192,3 @@ class Channels:
         if not channel.members:
             del self._channels[book_id]
             await channel.stop()
-
-    def viewers(self, book_id: int) -> int:
-        channel = self._channels.get(book_id)
-        return sum(channel.members.values()) if channel else 0

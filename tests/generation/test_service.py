@@ -166,3 +166,14 @@ async def test_rejecting_needs_feedback(store):
     result = await service.reject(book.id, "   ")
     assert not result.ok and "what should change" in result.reason.lower()
     assert (await store.get_book(book.id)).status == BookStatus.AWAITING_APPROVAL
+
+
+async def test_a_book_needs_a_runner_only_while_active_and_unleased(store):
+    service = make_service(store)
+    book = await service.create_book(form(chapters=1))
+    assert service.needs_runner(await store.get_book(book.id))
+    assert await store.claim_lease(book.id, "someone-else", 30)
+    assert not service.needs_runner(await store.get_book(book.id))
+    await store.release_lease(book.id, "someone-else")
+    await service.run(book.id)  # writes the outline, then waits for the author
+    assert not service.needs_runner(await store.get_book(book.id))
