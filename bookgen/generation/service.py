@@ -71,6 +71,7 @@ class GenerationService:
         self.settings = settings
         self.owner = owner or uuid.uuid4().hex[:16]
         self._stops: dict[int, asyncio.Event] = {}
+        self._tasks: set[asyncio.Task] = set()
 
     # --- author actions --------------------------------------------------
     async def create_book(self, form: BookForm) -> Book:
@@ -306,6 +307,9 @@ class GenerationService:
         started = []
         for book_id in await self.store.orphaned_books(ACTIVE):
             if book_id not in self._stops:
-                asyncio.get_running_loop().create_task(self.run(book_id))
+                task = asyncio.get_running_loop().create_task(self.run(book_id))
+                # The loop keeps only weak references to tasks: hold on to it.
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
                 started.append(book_id)
         return started
