@@ -24,6 +24,8 @@ __all__ = ["BookChannel", "Channels", "coalesce", "live_value", "parse_live"]
 
 log = logging.getLogger(__name__)
 
+_JOINING = "\x00joining"  # placeholder member while a tab is being added
+
 
 class LiveTransport(Protocol):
     """Where deltas go: the tabs of a book that are connected to this worker."""
@@ -174,7 +176,13 @@ class Channels:
                 transport=self.transport,
                 timestamps=self.timestamps,
             )
-        member = await self.transport.add(book_id, token)
+        channel.members[_JOINING] += 1  # so a concurrent last leave keeps it
+        try:
+            member = await self.transport.add(book_id, token)
+        finally:
+            channel.members[_JOINING] -= 1
+            if channel.members[_JOINING] <= 0:
+                del channel.members[_JOINING]
         channel.members[member or ""] += 1
         await channel.start()
         return channel, member
