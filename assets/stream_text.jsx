@@ -254,10 +254,13 @@ export function StreamText({
       ? <div key="tail" className="st-tail"><Markdown skipHtml>{tail}</Markdown></div>
       : <span key="tail" className="st-caret" aria-hidden="true" />);
   }
-  const cls = [className, "st-text", streaming ? "st-live" : null].filter(Boolean).join(" ");
+  // Still receiving until the text is as long as the server says, even once
+  // the message is finished: the tail may still be on its way over HTTP.
+  const receiving = streaming || recv.current.cp < length;
+  const cls = [className, "st-text", receiving ? "st-live" : null].filter(Boolean).join(" ");
   return (
     <div {...rest} className={cls} data-length={recv.current.cp} data-shown={shownCp}
-         data-streaming={streaming ? "true" : "false"}>
+         data-streaming={receiving ? "true" : "false"}>
       {body}
     </div>
   );
