@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bookgen.generation import prompts
 from bookgen.generation.forms import BookForm
+from bookgen.generation.service import store_new_book
 from bookgen.llm.offline_writer import write_reply
 from bookgen.storage.models import (
     Book,
@@ -15,7 +16,7 @@ from bookgen.storage.models import (
 )
 from bookgen.storage.store import Store
 
-__all__ = ["finished_book", "outlining_book", "writing_book"]
+__all__ = ["finished_book", "writing_book"]
 
 
 def _form(n: int, chapters: int, words: int) -> BookForm:
@@ -31,20 +32,8 @@ def _form(n: int, chapters: int, words: int) -> BookForm:
 
 
 async def _create(store: Store, n: int, chapters: int, words: int) -> Book:
-    book = _form(n, chapters, words).to_book(default_model="bookgen-offline")
-    request = Message(
-        book_id=0,
-        thread_id=0,
-        role=Role.USER,
-        kind=MessageKind.REQUEST,
-        content=prompts.request_summary(book),
-    )
-    return await store.create_book(book, request)
-
-
-async def outlining_book(store: Store, n: int, chapters: int = 8) -> int:
-    """A new book; the app writes its outline once someone opens it."""
-    return (await _create(store, n, chapters, 1500)).id  # type: ignore[return-value]
+    form = _form(n, chapters, words)
+    return await store_new_book(store, form, default_model="bookgen-offline")
 
 
 async def _add(store: Store, book: Book, kind: str, content: str, chapter=None):

@@ -40,7 +40,7 @@ from bookgen.storage.models import (
 )
 from bookgen.storage.store import BookSnapshot, Store
 
-__all__ = ["ActionResult", "GenerationService"]
+__all__ = ["ActionResult", "GenerationService", "store_new_book"]
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,19 @@ class ActionResult:
 
     ok: bool
     reason: str = ""
+
+
+async def store_new_book(store: Store, form: BookForm, *, default_model: str) -> Book:
+    """A book, its thread and the author's first request, in one transaction."""
+    book = form.to_book(default_model=default_model)
+    request = Message(
+        book_id=0,
+        thread_id=0,
+        role=Role.USER,
+        kind=MessageKind.REQUEST,
+        content=prompts.request_summary(book),
+    )
+    return await store.create_book(book, request)
 
 
 class GenerationService:
@@ -76,15 +89,7 @@ class GenerationService:
     # --- author actions --------------------------------------------------
     async def create_book(self, form: BookForm) -> Book:
         """Store a validated book with its first request; it starts outlining."""
-        book = form.to_book(default_model=self.settings.model)
-        request = Message(
-            book_id=0,
-            thread_id=0,
-            role=Role.USER,
-            kind=MessageKind.REQUEST,
-            content=prompts.request_summary(book),
-        )
-        return await self.store.create_book(book, request)
+        return await store_new_book(self.store, form, default_model=self.settings.model)
 
     async def approve(self, book_id: int, version: int | None = None) -> ActionResult:
         return await self._act(
@@ -171,6 +176,7 @@ class GenerationService:
 
     # --- the runner ------------------------------------------------------
     def is_running(self, book_id: int) -> bool:
+        """A runner of this process is writing the book now."""
         return book_id in self._stops
 
     def needs_runner(self, book: Book) -> bool:
