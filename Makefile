@@ -33,9 +33,9 @@ run: $(VENV)/.app
 
 test: $(VENV)/.dev
 	@command -v chromium >/dev/null || { echo "Browser tests need Debian's chromium: apt-get install -y chromium"; exit 1; }
-	$(BIN)/ruff check bookgen tests
-	$(BIN)/ruff format --check bookgen tests
+	$(BIN)/ruff check bookgen tests bench
+	$(BIN)/ruff format --check bookgen tests bench
 	$(BIN)/python -m pytest -q -ra
 
 bench: $(VENV)/.dev
-	$(BIN)/python -m bookgen.bench
+	$(BIN)/python -m bench

@@ -1,7 +1,5 @@
 """The Reflex app: pages, styles and the recovery task that resumes generations."""
 
-import os
-
 import reflex as rx
 
 from bookgen import routes
@@ -24,6 +22,3 @@ app.add_page(
     book_page, route=routes.BOOK, title="bookgen · book", on_load=BookState.load_book
 )
 app.register_lifespan_task(recovery_loop)
-
-if os.environ.get("BOOKGEN_BENCH") == "1":
-    import bookgen.bench.naive_state  # noqa: F401  (the benchmark's baseline)

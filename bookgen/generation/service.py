@@ -307,15 +307,23 @@ class GenerationService:
             f"summary of chapter {step.chapter}",
         )
 
+    def start(self, book_id: int) -> None:
+        """Run the book in the background of this process (no-op if it runs).
+
+        The server calls this after the actions that need a runner; the lease
+        decides which process, if any, actually writes.
+        """
+        task = asyncio.get_running_loop().create_task(self.run(book_id))
+        # The loop keeps only weak references to tasks: hold on to it.
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     # --- recovery --------------------------------------------------------
     async def resume_orphans(self) -> list[int]:
         """Start runners for books whose generation died (lease expired)."""
         started = []
         for book_id in await self.store.orphaned_books(ACTIVE):
             if book_id not in self._stops:
-                task = asyncio.get_running_loop().create_task(self.run(book_id))
-                # The loop keeps only weak references to tasks: hold on to it.
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                self.start(book_id)
                 started.append(book_id)
         return started

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bookgen.bench.client import ROOT_STATE, ReflexClient
 from bookgen.storage.db import make_engine
 from bookgen.storage.store import BookSnapshot, Store
+from tests.support.reflex_client import ROOT_STATE, ReflexClient
 
 DASHBOARD_STATE = f"{ROOT_STATE}.bookgen___state___dashboard____dashboard_state"
 

@@ -32,7 +32,7 @@ FIELDS = {
 
 def test_quick_benchmark_prints_every_field():
     run = subprocess.run(
-        [sys.executable, "-m", "bookgen.bench", "--quick"],
+        [sys.executable, "-m", "bench", "--quick"],
         capture_output=True,
         text=True,
         timeout=600,

@@ -10,10 +10,10 @@ import signal
 
 import pytest
 
-from bookgen.bench.client import BOOK_STATE, ReflexClient
-from bookgen.devserver import AppServer
 from bookgen.storage.models import BookStatus, MessageKind, MessageStatus
 from tests.generation.helpers import form, make_service
+from tests.support.devserver import AppServer
+from tests.support.reflex_client import BOOK_STATE, ReflexClient
 from tests.system.conftest import create_book, wait_snapshot
 
 pytestmark = pytest.mark.system

@@ -6,10 +6,10 @@ import asyncio
 
 import pytest
 
-from bookgen.bench.client import BOOK_STATE, ReflexClient
-from bookgen.devserver import AppServer
 from bookgen.storage.models import BookStatus, MessageKind
 from tests.conftest import PG_URL, reset_postgres
+from tests.support.devserver import AppServer
+from tests.support.reflex_client import BOOK_STATE, ReflexClient
 from tests.system.conftest import create_book, wait_snapshot
 
 pytestmark = pytest.mark.system

@@ -1,7 +1,8 @@
 """The baseline the benchmark compares against: a growing ``str`` var.
 
-Registered only when BOOKGEN_BENCH=1. It streams a given text at the same
-pace and push cadence as the real app, the way a naive Reflex app would.
+Registered only in the benchmark's app (bench/app.py). It streams a given
+text at the same pace and push cadence as the real app, the way a naive Reflex
+app would.
 """
 
 from __future__ import annotations

@@ -7,12 +7,12 @@ import statistics
 import time
 from dataclasses import dataclass, field
 
-from bookgen.bench import seed
-from bookgen.bench.client import BOOK_STATE, ROOT_STATE, ReflexClient
+from bench import seed
 from bookgen.generation.machine import ACTIVE
 from bookgen.state.live import parse_live
 from bookgen.storage.models import BookStatus
 from bookgen.storage.store import Store
+from tests.support.reflex_client import BOOK_STATE, ROOT_STATE, ReflexClient
 
 __all__ = [
     "Lags",

@@ -1,4 +1,4 @@
-"""``python -m bookgen.bench [--quick]``: run the real app and print its figures.
+"""``python -m bench [--quick]``: run the real app and print its figures.
 
 The last line printed is one JSON object with every figure (see README).
 """
@@ -14,11 +14,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from bookgen.bench import scenarios, seed
-from bookgen.bench.browser import big_book_first_chapter_ms, smooth_text_lag_ms
-from bookgen.devserver import AppServer
+from bench import scenarios, seed
+from bench.browser import big_book_first_chapter_ms, smooth_text_lag_ms
 from bookgen.storage.db import make_engine, migrate_to_head
 from bookgen.storage.store import Store
+from tests.support.devserver import AppServer
 
 PG_URL = os.environ.get(
     "BOOKGEN_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -33,7 +33,7 @@ def log(msg: str) -> None:
 def app_env(db_url: str, **extra: str) -> dict[str, str]:
     return {
         "DATABASE_URL": db_url,
-        "BOOKGEN_BENCH": "1",
+        "REFLEX_APP_MODULE_IMPORT": "bench.app",
         "BOOKGEN_OFFLINE_WPS": "30",
         **extra,
     }
@@ -126,7 +126,7 @@ def fresh_database(url: str) -> None:
 
 
 def parse() -> argparse.Namespace:
-    ap = argparse.ArgumentParser(prog="python -m bookgen.bench")
+    ap = argparse.ArgumentParser(prog="python -m bench")
     ap.add_argument("--quick", action="store_true", help="small run for CI smoke tests")
     args = ap.parse_args()
     if args.quick:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 __all__ = ["AppServer", "free_port"]
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
