@@ -3,6 +3,8 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
+# The port `make run` serves the app on (frontend, websocket and API alike).
+PORT ?= 3000
 export PATH := $(abspath $(BIN)):$(PATH)
 export REFLEX_USE_NPM := 1
 export REFLEX_USE_GRANIAN := false
@@ -29,12 +31,13 @@ install: $(VENV)/.app
 
 run: $(VENV)/.app
 	$(BIN)/alembic upgrade head
-	$(BIN)/reflex run --env prod
+	$(BIN)/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
 
 test: $(VENV)/.dev
 	@command -v chromium >/dev/null || { echo "Browser tests need Debian's chromium: apt-get install -y chromium"; exit 1; }
 	$(BIN)/ruff check bookgen tests bench
 	$(BIN)/ruff format --check bookgen tests bench
+	$(BIN)/pyright
 	$(BIN)/python -m pytest -q -ra
 
 bench: $(VENV)/.dev
