@@ -14,7 +14,13 @@ from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_core import PydanticUseDefault
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["DEFAULT_OFFLINE_MODEL", "Settings", "SettingsError", "get_settings"]
+__all__ = [
+    "DEFAULT_OFFLINE_MODEL",
+    "Settings",
+    "SettingsError",
+    "environment_variables",
+    "get_settings",
+]
 
 DEFAULT_OFFLINE_MODEL = "bookgen-offline"
 # The default model when an OpenAI-compatible endpoint is configured.
@@ -125,6 +131,18 @@ class SettingsError(ValueError):
             if error["type"] != "default_factory_not_called"
         ]
         return cls("Bad environment variable: " + "; ".join(problems))
+
+
+def environment_variables() -> tuple[str, ...]:
+    """Every variable Settings reads, e.g. to keep a shell's out of a test app."""
+    names: list[str] = []
+    for field in Settings.model_fields.values():
+        alias = field.validation_alias
+        if isinstance(alias, str):
+            names.append(alias)
+        elif isinstance(alias, AliasChoices):
+            names.extend(choice for choice in alias.choices if isinstance(choice, str))
+    return tuple(names)
 
 
 @lru_cache(maxsize=1)
