@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import CheckConstraint
 from sqlmodel import Field, SQLModel
@@ -95,7 +96,7 @@ DEFAULT_CHAPTER_COUNT = 8
 DEFAULT_WORDS_PER_CHAPTER = 1_500
 
 
-def _text(limit: Bounds, default: str | None = None) -> str:
+def _text(limit: Bounds, default: str | None = None) -> Any:
     """A text field whose length is checked against ``limit``."""
     if default is None:
         return Field(min_length=limit.low, max_length=limit.high)
@@ -133,6 +134,8 @@ def _check(column: str, limit: Bounds, *, length: bool = False) -> CheckConstrai
 
 
 class Book(BookBase, table=True):
+    """A stored book; the database checks BookBase's limits again."""
+
     __table_args__ = (
         _check("title", TITLE_CHARS, length=True),
         _check("premise", PREMISE_CHARS, length=True),
