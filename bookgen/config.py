@@ -1,49 +1,117 @@
-"""Settings read once from the environment, so every layer agrees on them."""
+"""Settings read once from the environment, so every layer agrees on them.
+
+One pydantic-settings class names every environment variable the app reads and
+its default, once. A blank variable means "use the default"; a bad value raises
+``pydantic.ValidationError`` naming the variable (e.g. ``BOOKGEN_LEASE_S``).
+"""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
-__all__ = ["Settings", "get_settings"]
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_core import PydanticUseDefault
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = [
+    "DEFAULT_OFFLINE_MODEL",
+    "Settings",
+    "SettingsError",
+    "environment_variables",
+    "get_settings",
+]
 
 DEFAULT_OFFLINE_MODEL = "bookgen-offline"
+# The default model when an OpenAI-compatible endpoint is configured.
+DEFAULT_ENDPOINT_MODEL = "gpt-4o-mini"
 
 
-def _float(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
+def _default_model(fields: dict[str, Any]) -> str:
+    has_endpoint = fields["openai_api_key"] or fields["openai_base_url"]
+    return DEFAULT_ENDPOINT_MODEL if has_endpoint else DEFAULT_OFFLINE_MODEL
 
 
-@dataclass(frozen=True, kw_only=True)
-class Settings:
-    """Everything configurable; defaults suit a laptop (no key, no network)."""
+def _flush_interval_s(fields: dict[str, Any]) -> float:
+    return fields["flush_ms"] / 1000.0
+
+
+class Settings(BaseSettings):
+    """Everything configurable; defaults suit a laptop (no key, no network).
+
+    Fields are set from the environment variable named in ``validation_alias``,
+    or by field name in code (``Settings(lease_s=3)``, tests).
+    """
+
+    model_config = SettingsConfigDict(
+        frozen=True,
+        # Exact names only: a stray ``MODEL`` in the shell must not pick a model.
+        case_sensitive=True,
+        env_ignore_empty=True,
+        validate_by_name=True,
+        validate_by_alias=True,
+        # Defaults are trusted; validating them would send "" through the
+        # blank-means-default rule below.
+        validate_default=False,
+        extra="ignore",
+    )
 
     # SQLAlchemy URL; sqlite by default, postgresql:// for teams.
-    database_url: str = "sqlite:///bookgen.db"
+    database_url: str = Field(
+        default="sqlite:///bookgen.db", validation_alias="DATABASE_URL"
+    )
     # OpenAI-compatible endpoint; with neither set, the offline model is used.
-    openai_api_key: str = ""
-    openai_base_url: str = ""
-    # Default model name for new books.
-    model: str = DEFAULT_OFFLINE_MODEL
+    # A plain str (the SDK and provider take one) kept out of repr and logs.
+    openai_api_key: str = Field(
+        default="", validation_alias="OPENAI_API_KEY", repr=False
+    )
+    openai_base_url: str = Field(default="", validation_alias="OPENAI_BASE_URL")
+    # Default model name for new books; depends on whether an endpoint is set.
+    model: str = Field(default_factory=_default_model, validation_alias="BOOKGEN_MODEL")
     # Offline model pace; 0 = instant (tests).
-    offline_words_per_second: float = 30.0
-    # How often streamed text is pushed to viewers and written to the database.
-    flush_interval_s: float = 0.1
+    offline_words_per_second: float = Field(
+        default=30.0, ge=0, validation_alias="BOOKGEN_OFFLINE_WPS"
+    )
+    # How often streamed text is pushed to viewers and written to the database:
+    # milliseconds in the environment, seconds in code.
+    flush_ms: float = Field(
+        default=100.0, gt=0, validation_alias="BOOKGEN_FLUSH_MS", repr=False
+    )
+    flush_interval_s: float = Field(default_factory=_flush_interval_s, gt=0)
     # A generation whose heartbeat is older than this is considered dead.
-    lease_s: float = 15.0
+    lease_s: float = Field(default=15.0, gt=0, validation_alias="BOOKGEN_LEASE_S")
     # Provider stream: seconds without a byte before giving up on an attempt.
-    stall_timeout_s: float = 60.0
+    stall_timeout_s: float = Field(
+        default=60.0, gt=0, validation_alias="BOOKGEN_STALL_TIMEOUT_S"
+    )
     # Provider retries per message before showing an error.
-    max_retries: int = 4
-    # Set for multi-worker deploys: live updates cross workers through it.
-    redis_url: str = ""
+    max_retries: int = Field(default=4, ge=0, validation_alias="BOOKGEN_MAX_RETRIES")
+    # Set for multi-worker deploys: Reflex keeps state there and live updates
+    # cross workers through it. REFLEX_REDIS_URL is Reflex's own name for it.
+    redis_url: str = Field(
+        default="", validation_alias=AliasChoices("REDIS_URL", "REFLEX_REDIS_URL")
+    )
+    # Benchmark only: pushes carry server timestamps.
+    bench_timestamps: bool = Field(
+        default=False, validation_alias="BOOKGEN_BENCH_TIMESTAMPS"
+    )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_means_default(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                raise PydanticUseDefault
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _sqlalchemy_scheme(cls, url: str) -> str:
+        # Heroku-style URLs name the scheme "postgres"; SQLAlchemy wants "postgresql".
+        if url.startswith("postgres://"):
+            return "postgresql://" + url.removeprefix("postgres://")
+        return url
 
     @property
     def offline(self) -> bool:
@@ -51,34 +119,36 @@ class Settings:
         return not (self.openai_api_key or self.openai_base_url)
 
 
-def _normalise_db_url(url: str) -> str:
-    # Heroku-style URLs name the scheme "postgres"; SQLAlchemy wants "postgresql".
-    if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://") :]
-    return url
+class SettingsError(ValueError):
+    """An environment variable holds a value the app cannot use."""
+
+    @classmethod
+    def from_validation(cls, exc: ValidationError) -> SettingsError:
+        problems = [
+            f"{'.'.join(map(str, error['loc']))}={error['input']!r}: {error['msg']}"
+            for error in exc.errors(include_url=False)
+            # A derived default is skipped when its source is bad; say it once.
+            if error["type"] != "default_factory_not_called"
+        ]
+        return cls("Bad environment variable: " + "; ".join(problems))
+
+
+def environment_variables() -> tuple[str, ...]:
+    """Every variable Settings reads, e.g. to keep a shell's out of a test app."""
+    names: list[str] = []
+    for field in Settings.model_fields.values():
+        alias = field.validation_alias
+        if isinstance(alias, str):
+            names.append(alias)
+        elif isinstance(alias, AliasChoices):
+            names.extend(choice for choice in alias.choices if isinstance(choice, str))
+    return tuple(names)
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """Read the environment once; tests clear the cache to change it."""
-    offline_model = DEFAULT_OFFLINE_MODEL
-    has_endpoint = bool(
-        os.environ.get("OPENAI_API_KEY") or os.environ.get("OPENAI_BASE_URL")
-    )
-    return Settings(
-        database_url=_normalise_db_url(
-            os.environ.get("DATABASE_URL", "").strip() or "sqlite:///bookgen.db"
-        ),
-        openai_api_key=os.environ.get("OPENAI_API_KEY", "").strip(),
-        openai_base_url=os.environ.get("OPENAI_BASE_URL", "").strip(),
-        model=os.environ.get("BOOKGEN_MODEL", "").strip()
-        or ("gpt-4o-mini" if has_endpoint else offline_model),
-        offline_words_per_second=_float("BOOKGEN_OFFLINE_WPS", 30.0),
-        flush_interval_s=_float("BOOKGEN_FLUSH_MS", 100.0) / 1000.0,
-        lease_s=_float("BOOKGEN_LEASE_S", 15.0),
-        stall_timeout_s=_float("BOOKGEN_STALL_TIMEOUT_S", 60.0),
-        max_retries=int(_float("BOOKGEN_MAX_RETRIES", 4)),
-        redis_url=(
-            os.environ.get("REDIS_URL", "") or os.environ.get("REFLEX_REDIS_URL", "")
-        ).strip(),
-    )
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise SettingsError.from_validation(exc) from exc

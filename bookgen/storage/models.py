@@ -5,14 +5,27 @@ Plain SQLModel tables (``rx.Model`` is deprecated), so storage works without Ref
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
+from sqlalchemy import CheckConstraint
 from sqlmodel import Field, SQLModel
 
 __all__ = [
+    "CHAPTER_COUNT",
+    "DEFAULT_CHAPTER_COUNT",
+    "DEFAULT_WORDS_PER_CHAPTER",
+    "DETAIL_CHARS",
+    "MODEL_NAME_CHARS",
+    "PREMISE_CHARS",
+    "TITLE_CHARS",
+    "WORDS_PER_CHAPTER",
     "Book",
+    "BookBase",
     "BookStatus",
+    "Bounds",
     "Chunk",
     "Message",
     "MessageKind",
@@ -63,16 +76,78 @@ class MessageStatus(StrEnum):
     INTERRUPTED = "interrupted"
 
 
-class Book(SQLModel, table=True):
+@dataclass(frozen=True)
+class Bounds:
+    """Inclusive limits of a number, or of a text's length in characters."""
+
+    low: int
+    high: int
+
+
+# A book's limits, written once: the form's checks and messages, the column
+# sizes and the database's CHECK constraints all read them from here.
+TITLE_CHARS = Bounds(1, 200)
+PREMISE_CHARS = Bounds(1, 4_000)
+DETAIL_CHARS = Bounds(0, 100)  # genre, audience, tone
+MODEL_NAME_CHARS = Bounds(0, 200)
+CHAPTER_COUNT = Bounds(1, 50)
+WORDS_PER_CHAPTER = Bounds(200, 8_000)
+DEFAULT_CHAPTER_COUNT = 8
+DEFAULT_WORDS_PER_CHAPTER = 1_500
+
+
+def _text(limit: Bounds, default: str | None = None) -> Any:
+    """A text field whose length is checked against ``limit``."""
+    if default is None:
+        return Field(min_length=limit.low, max_length=limit.high)
+    return Field(default=default, min_length=limit.low, max_length=limit.high)
+
+
+class BookBase(SQLModel):
+    """What an author chooses for a book, with its limits (validated on input)."""
+
+    title: str = _text(TITLE_CHARS)
+    premise: str = _text(PREMISE_CHARS)
+    genre: str = _text(DETAIL_CHARS, "")
+    audience: str = _text(DETAIL_CHARS, "")
+    tone: str = _text(DETAIL_CHARS, "")
+    chapter_count: int = Field(
+        default=DEFAULT_CHAPTER_COUNT, ge=CHAPTER_COUNT.low, le=CHAPTER_COUNT.high
+    )
+    words_per_chapter: int = Field(
+        default=DEFAULT_WORDS_PER_CHAPTER,
+        ge=WORDS_PER_CHAPTER.low,
+        le=WORDS_PER_CHAPTER.high,
+    )
+    # Empty means the app's default model (chosen when the book is created).
+    model: str = _text(MODEL_NAME_CHARS, "")
+
+
+def _check(column: str, limit: Bounds, *, length: bool = False) -> CheckConstraint:
+    """The database's copy of a limit; revision 0002 created these."""
+    value = f"length({column})" if length else column
+    suffix = "length" if length else "range"
+    return CheckConstraint(
+        f"{value} BETWEEN {limit.low} AND {limit.high}",
+        name=f"ck_book_{column}_{suffix}",
+    )
+
+
+class Book(BookBase, table=True):
+    """A stored book; the database checks BookBase's limits again."""
+
+    __table_args__ = (
+        _check("title", TITLE_CHARS, length=True),
+        _check("premise", PREMISE_CHARS, length=True),
+        _check("genre", DETAIL_CHARS, length=True),
+        _check("audience", DETAIL_CHARS, length=True),
+        _check("tone", DETAIL_CHARS, length=True),
+        _check("model", MODEL_NAME_CHARS, length=True),
+        _check("chapter_count", CHAPTER_COUNT),
+        _check("words_per_chapter", WORDS_PER_CHAPTER),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
-    title: str = Field(max_length=200)
-    premise: str = Field(max_length=4000)
-    genre: str = Field(default="", max_length=100)
-    audience: str = Field(default="", max_length=100)
-    tone: str = Field(default="", max_length=100)
-    chapter_count: int = 8
-    words_per_chapter: int = 1500
-    model: str = Field(default="", max_length=200)
     status: str = Field(default=BookStatus.OUTLINING, max_length=32, index=True)
     chapters_done: int = 0
     # Bumped on every status change: the conditional update that makes races safe.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator, Callable
 
 import openai
@@ -17,7 +16,7 @@ from tests.faults.openai_server import FakeOpenAI, running_server
 from tests.generation.helpers import FAST
 
 # Fast enough for tests, slow enough to be told apart from a flush or a backoff.
-FAULTS = dataclasses.replace(FAST, stall_timeout_s=0.5, model="gpt-fake")
+FAULTS = FAST.model_copy(update={"stall_timeout_s": 0.5, "model": "gpt-fake"})
 
 ServiceFactory = Callable[..., GenerationService]
 
@@ -44,7 +43,7 @@ async def online_service(
             store=store,
             provider=OpenAIProvider(client),
             hub=LocalHub(),
-            settings=dataclasses.replace(FAULTS, **overrides),
+            settings=FAULTS.model_copy(update=overrides),
         )
 
     yield build

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from bookgen.config import Settings
 from bookgen.generation.forms import BookForm
 from bookgen.generation.hub import LocalHub
@@ -17,7 +15,7 @@ FAST = Settings(offline_words_per_second=0, flush_interval_s=0.01, max_retries=2
 def make_service(
     store: Store, provider: LLMProvider | None = None, **overrides: object
 ) -> GenerationService:
-    settings = dataclasses.replace(FAST, **overrides)
+    settings = FAST.model_copy(update=overrides)
     return GenerationService(
         store=store,
         provider=provider or make_provider(settings),
