@@ -133,6 +133,8 @@ async def test_a_taken_email_is_refused_and_the_invite_stays_usable(
 
 async def test_only_an_enabled_admin_creates_invites(accounts: AccountService):
     admin, _ = await make_admin(accounts)
+    made = await accounts.create_invite(admin)
+    assert made.message == "Invite link ready; it works once, within 7 days."
     member, _ = await make_member(accounts, admin)
     assert not (await accounts.create_invite(member)).ok
     assert not (await accounts.create_invite(None)).ok
