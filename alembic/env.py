@@ -7,6 +7,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
+import bookgen.storage.account_models  # registers the account tables
 import bookgen.storage.models  # noqa: F401  (registers the tables)
 from bookgen.config import get_settings
 from bookgen.storage.db import sync_url
