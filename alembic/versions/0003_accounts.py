@@ -1,7 +1,7 @@
 """accounts: users, sessions, invites
 
-Revision ID: accounts_1
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-25 23:49:51.097927
 """
 
@@ -12,8 +12,8 @@ import sqlmodel
 from alembic import op
 
 
-revision: str = 'accounts_1'
-down_revision: str | None = '0001'
+revision: str = "0003"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
