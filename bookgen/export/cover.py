@@ -118,7 +118,7 @@ def render_cover(title: str, author: str, genre: str) -> bytes:
         )
     assert image.size == (width, height)
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
+    image.save(buffer, format="PNG")
     return buffer.getvalue()
 
 

@@ -36,7 +36,7 @@ def chapter_text(number: int) -> str:
     )
 
 
-def make_book(chapter_count: int = 3, **changes: object) -> ExportBook:
+def make_book(chapter_count: int = 3, /, **changes: object) -> ExportBook:
     """A plain book with ``chapter_count`` chapters; ``changes`` override fields."""
     book = ExportBook(
         title="The Lighthouse at the End of the World",
