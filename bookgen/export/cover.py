@@ -100,7 +100,6 @@ _PALETTES: tuple[tuple[tuple[str, ...], Palette], ...] = (
 
 def render_cover(title: str, author: str, genre: str) -> bytes:
     """A cover as PNG bytes (``COVER_SIZE``), drawn from the book's metadata."""
-    width, height = COVER_SIZE
     palette = palette_for(genre)
     image = _background(palette)
     draw = ImageDraw.Draw(image)
@@ -116,7 +115,6 @@ def render_cover(title: str, author: str, genre: str) -> bytes:
         _single_line(
             draw, author_line.upper(), y=2270, size=82, fill=palette.ink, tracking=0.18
         )
-    assert image.size == (width, height)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import uuid
 from datetime import UTC, datetime
+from functools import partial
 from html import escape
 
 from ebooklib import epub
@@ -28,6 +29,7 @@ __all__ = ["to_epub"]
 
 _CSS_PATH = "style/book.css"
 _COVER_IMAGE = "images/cover.png"
+_RTL_LANGUAGES = {"ar", "arc", "dv", "fa", "he", "ku", "ps", "sd", "ug", "ur", "yi"}
 _CSS = """\
 body { font-family: serif; line-height: 1.5; margin: 0 5%; }
 h1 { text-align: center; margin: 2em 0 1.5em; font-weight: normal; }
@@ -45,17 +47,8 @@ pre { white-space: pre-wrap; }
 def to_epub(book: ExportBook) -> bytes:
     """The book as an EPUB 3 file (bytes); raises ``ExportError`` on bad input."""
     out = epub.EpubBook()
-    title = one_line(book.title)
-    out.set_identifier(book.identifier or _derived_identifier(book))
-    out.set_title(title)
-    out.set_language(book.language)
-    if author := one_line(book.author):
-        out.add_author(author)
-    out.add_metadata("DC", "date", _utc(book.created).date().isoformat())
-    if genre := one_line(book.genre):
-        out.add_metadata("DC", "subject", genre)
-    if premise := one_line(book.premise):
-        out.add_metadata("DC", "description", premise)
+    direction = _direction(book.language)
+    _set_metadata(out, book, direction)
 
     style = epub.EpubItem(
         uid="style", file_name=_CSS_PATH, media_type="text/css", content=_CSS.encode()
@@ -65,14 +58,14 @@ def to_epub(book: ExportBook) -> bytes:
     cover_png = book.cover_png or render_cover(book.title, book.author, book.genre)
     out.set_cover(_COVER_IMAGE, cover_png, create_page=False)
     cover_page = epub.EpubCoverHtml(image_name=_COVER_IMAGE)
-    cover_page.is_linear = True  # EbookLib's default; EPUBCheck 5 says OPF-096
+    # EbookLib makes the cover page non-linear, which EPUBCheck 5 rejects (OPF-096).
+    cover_page.is_linear = True
     out.add_item(cover_page)
 
-    title_page = _document(out, style, "title", "title.xhtml", title, _title_page(book))
+    page = partial(_document, out, style, direction)
+    title_page = page("title", "title.xhtml", out.title, _title_page(book))
     chapters = [
-        _document(
-            out,
-            style,
+        page(
             f"chapter-{c.number}",
             f"chapter-{c.number:04d}.xhtml",
             chapter_heading(c),
@@ -82,7 +75,7 @@ def to_epub(book: ExportBook) -> bytes:
     ]
     out.toc = [epub.Link(title_page.file_name, "Title Page", "toc-title"), *chapters]
     out.add_item(epub.EpubNcx())
-    out.add_item(epub.EpubNav(title="Contents"))
+    out.add_item(epub.EpubNav(title="Contents", direction=direction))
     out.spine = [cover_page, title_page, "nav", *chapters]
 
     buffer = io.BytesIO()
@@ -92,15 +85,33 @@ def to_epub(book: ExportBook) -> bytes:
     return buffer.getvalue()
 
 
+def _set_metadata(out: epub.EpubBook, book: ExportBook, direction: str | None) -> None:
+    out.set_identifier(book.identifier or _derived_identifier(book))
+    out.set_title(one_line(book.title))
+    out.set_language(book.language)
+    if direction:
+        out.set_direction(direction)
+    if author := one_line(book.author):
+        out.add_author(author)
+    out.add_metadata("DC", "date", _utc(book.created).date().isoformat())
+    if genre := one_line(book.genre):
+        out.add_metadata("DC", "subject", genre)
+    if premise := one_line(book.premise):
+        out.add_metadata("DC", "description", premise)
+
+
 def _document(
     out: epub.EpubBook,
     style: epub.EpubItem,
+    direction: str | None,
     uid: str,
     file_name: str,
     title: str,
     body: str,
 ) -> epub.EpubHtml:
-    item = epub.EpubHtml(uid=uid, file_name=file_name, title=title, lang=None)
+    item = epub.EpubHtml(
+        uid=uid, file_name=file_name, title=title, lang=None, direction=direction
+    )
     item.content = f"<html><body>{body}</body></html>"
     item.add_item(style)
     out.add_item(item)
@@ -124,6 +135,11 @@ def _title_page(book: ExportBook) -> str:
 def _chapter_body(chapter: ExportChapter) -> str:
     heading = f"<h1>{escape(chapter_heading(chapter))}</h1>"
     return f"<section>{heading}{markdown_to_xhtml(strip_title(chapter))}</section>"
+
+
+def _direction(language: str) -> str | None:
+    """ "rtl" for right-to-left scripts; None leaves readers to their default."""
+    return "rtl" if language.split("-")[0].lower() in _RTL_LANGUAGES else None
 
 
 def _derived_identifier(book: ExportBook) -> str:

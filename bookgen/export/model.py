@@ -60,6 +60,8 @@ class ExportBook:
                 f"not {self.language!r}."
             )
         numbers = [c.number for c in self.chapters]
+        if any(n < 1 for n in numbers):
+            raise ExportError(f"Chapter numbers start at 1, got {numbers}.")
         if any(b <= a for a, b in itertools.pairwise(numbers)):
             raise ExportError(
                 f"Chapters must be in reading order with distinct numbers, "

@@ -138,8 +138,16 @@ def test_chapter_that_repeats_its_title_shows_it_once() -> None:
 
 
 @pytest.mark.parametrize("language", ["he", "ja", "pt-BR"])
-def test_language_is_declared(language: str) -> None:
+def test_language_and_direction_are_declared(language: str) -> None:
     epub = Epub.open(to_epub(make_book(1, language=language)))
     assert epub.meta("language") == [language]
     html = epub.spine_documents()[3]
     assert html.get("lang") == language
+    assert html.get("dir") == ("rtl" if language == "he" else None)
+
+
+def test_right_to_left_book_is_valid(tmp_path: Path) -> None:
+    data = to_epub(make_book(2, language="he", title="\u05e9\u05dc\u05d5\u05dd"))
+    epubcheck(write(tmp_path, "hebrew.epub", data))
+    spine = Epub.open(data).opf.find(".//{http://www.idpf.org/2007/opf}spine")
+    assert spine is not None and spine.get("page-progression-direction") == "rtl"

@@ -26,6 +26,7 @@ from tests.export.books import make_book
             {"chapters": (ExportChapter(1, "a", "x"), ExportChapter(1, "b", "y"))},
             "distinct numbers",
         ),
+        ({"chapters": (ExportChapter(0, "a", "x"),)}, "start at 1"),
     ],
 )
 def test_invalid_books_are_refused_with_a_reason(
