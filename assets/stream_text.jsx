@@ -323,7 +323,8 @@ export function StreamText({
   const receiving = !failed && (streaming || recv.current.cp < length);
   const cls = [className, "st-text", receiving ? "st-live" : null].filter(Boolean).join(" ");
   return (
-    <div {...rest} className={cls} data-length={recv.current.cp} data-shown={shownCp}
+    <div {...rest} className={cls} data-message={messageKey || undefined}
+         data-length={recv.current.cp} data-shown={shownCp}
          data-streaming={receiving ? "true" : "false"}
          data-error={failed || undefined}>
       {body}
