@@ -54,18 +54,19 @@ def test_a_missing_text_is_asked_for_once(
 
     reader = new_context().new_page()
     reader.route(text_route(request), not_found)
-    reader.goto(f"/books/{book}")
+    with reader.expect_request(text_route(request)):
+        reader.goto(f"/books/{book}")
+    # Observe a bounded window: no more requests for this text.
+    reader.wait_for_timeout(WATCH_S * 1000)
+    assert len(asked) == 1, asked
 
     def failed() -> Shown | None:
         shown = read(reader, f'[data-message="{request.key}"]')
         return shown if shown and shown.error == "404" else None
 
-    shown = poll(failed, timeout=10, what="the request's text fetch to fail")
+    shown = poll(failed, timeout=5, what="the page to give up on the request's text")
     assert not shown.streaming, "a text that will not come is not shown as coming"
     assert shown.length == 0
-    # Observe a bounded window: no more requests for this text.
-    reader.wait_for_timeout(WATCH_S * 1000)
-    assert len(asked) == 1, asked
 
 
 def test_a_server_error_is_retried_until_the_text_arrives(
