@@ -2,22 +2,59 @@
 // The server sends (offset, chunk) pairs instead of the whole growing string,
 // so bytes stay linear in the text length. All positions are Unicode code
 // points (Python's len(str)); JS strings count UTF-16 units, so we convert.
+//
+// Lifecycle: each mount of a `src` owns one fetch loop (a "loader"); the
+// effect that starts it aborts it in its cleanup. React's StrictMode (dev
+// server) mounts, unmounts and mounts again: the first loop is aborted, its
+// late answer dropped, and the second mount fetches anew. Received text lives
+// in a ref that survives such a remount, so nothing is shown twice or lost.
 import React, { memo, useEffect, useLayoutEffect, useReducer, useRef, useState } from "react";
 import Markdown from "react-markdown";
 import { getBackendURL } from "$/utils/state";
 
 const BASE_RATE = 80; // chars/s revealed when there is no backlog
 const CATCH_UP = 0.5; // s: the backlog is revealed at backlog/CATCH_UP chars/s
-const FETCH_RETRY_MS = 2000; // retry a failed text fetch after this long
+const RETRY_FIRST_MS = 500; // first retry of a fetch that failed (network, 5xx)
+const RETRY_MAX_MS = 15000; // later retries back off, doubling, up to this
+
+// A non-2xx answer; 4xx ones are final (no such message, bad request).
+class HttpError extends Error {
+  constructor(status, url) {
+    super(`${status} ${url}`);
+    this.status = status;
+  }
+  get final() {
+    return this.status >= 400 && this.status < 500;
+  }
+}
 
 // GET the message text from code point `from` (bookgen/api.py).
-async function fetchText(src, from) {
+async function fetchText(src, from, signal) {
   const url = getBackendURL();
   url.pathname = src;
   url.search = `?from=${from}`;
-  const res = await fetch(url, { cache: "no-store" });
-  if (!res.ok) throw new Error(`${res.status} ${url}`);
+  const res = await fetch(url, { cache: "no-store", signal });
+  if (!res.ok) throw new HttpError(res.status, url);
   return res.text();
+}
+
+// Wait `ms`, or less if `signal` aborts first.
+function sleep(ms, signal) {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done);
+    if (signal.aborted) done();
+  });
+}
+
+// The fetch loop of one mount of one src: at most one request in flight.
+function newLoader(src) {
+  return { src, ctrl: new AbortController(), busy: false, again: false, want: 0, failed: false };
 }
 
 // Code points in s (a surrogate pair counts once).
@@ -104,16 +141,17 @@ export function StreamText({
   ...rest
 }) {
   // Received text lives in a ref (fetched over HTTP, then extended by live
-  // chunks); `shown` is the displayed prefix as [UTF-16 index, code points].
-  const recv = useRef({ text: "", cp: 0 });
-  const loading = useRef({ busy: false, again: false, want: 0 });
+  // chunks) and names its src; `shown` is the displayed prefix as
+  // [UTF-16 index, code points].
+  const recv = useRef({ src: null, text: "", cp: 0 });
+  const loader = useRef(null);
   const [shown, setShown] = useState([0, 0]);
   const shownRef = useRef(shown);
+  const [failed, setFailed] = useState(0); // HTTP status of a final fetch error
   const [, rerender] = useReducer((x) => x + 1, 0);
   const raf = useRef(0);
   const streamingRef = useRef(streaming);
   streamingRef.current = streaming;
-  const alive = useRef(true);
 
   const show = (u) => {
     const [pu, pcp] = shownRef.current;
@@ -122,9 +160,12 @@ export function StreamText({
     shownRef.current = next;
     setShown(next);
   };
-  const showAll = () => {
+  const stopReveal = () => {
     cancelAnimationFrame(raf.current);
     raf.current = 0;
+  };
+  const showAll = () => {
+    stopReveal();
     shownRef.current = [recv.current.text.length, recv.current.cp];
     setShown(shownRef.current);
   };
@@ -152,7 +193,8 @@ export function StreamText({
     }
   };
 
-  // Append `more`, which starts at code point `from`; overlap is dropped.
+  // Append `more`, which starts at code point `from`; overlap is dropped, so
+  // the same text arriving twice (HTTP and live, or two answers) is kept once.
   const append = (from, more) => {
     const r = recv.current;
     const end = from + cpLen(more);
@@ -163,24 +205,37 @@ export function StreamText({
   };
 
   // Fetch what we lack over HTTP: on mount, after a gap, or when the server
-  // says the message is longer than what we hold. One request at a time.
+  // says the message is longer than what we hold. Runs on the current loader
+  // only; an aborted loader (unmounted, or src changed) stops and drops what
+  // arrives late. A 4xx is final; network errors and 5xx retry with backoff.
   const catchUp = async (want) => {
-    const l = loading.current; // replaced when src changes: stale loops stop
+    const l = loader.current;
+    if (!l || l.ctrl.signal.aborted || l.failed) return;
     l.want = Math.max(l.want, want);
     if (l.busy) { l.again = true; return; }
     l.busy = true;
+    const signal = l.ctrl.signal;
+    let retryMs = RETRY_FIRST_MS;
     try {
-      while (alive.current && l === loading.current && recv.current.cp < l.want) {
+      while (!signal.aborted && recv.current.cp < l.want) {
         l.again = false;
         const from = recv.current.cp;
         let more;
         try {
-          more = await fetchText(src, from);
+          more = await fetchText(l.src, from, signal);
         } catch (e) {
-          await new Promise((r) => setTimeout(r, FETCH_RETRY_MS));
+          if (signal.aborted) return;
+          if (e instanceof HttpError && e.final) {
+            l.failed = true;
+            setFailed(e.status);
+            return;
+          }
+          await sleep(retryMs, signal);
+          retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
           continue;
         }
-        if (!alive.current || l !== loading.current) return;
+        if (signal.aborted) return;
+        retryMs = RETRY_FIRST_MS;
         const grew = append(from, more);
         if (grew) {
           rerender();
@@ -194,19 +249,27 @@ export function StreamText({
     }
   };
 
-  useEffect(() => {
-    injectCss();
-    alive.current = true;
-    return () => { alive.current = false; cancelAnimationFrame(raf.current); raf.current = 0; };
-  }, []);
+  useEffect(injectCss, []);
 
-  // A new message: start over from its text on the server.
+  // Each mount of a message gets its own loader, aborted on cleanup. Text
+  // already received for this src is kept (a StrictMode remount); a new src
+  // starts over from its text on the server.
   useLayoutEffect(() => {
-    recv.current = { text: "", cp: 0 };
-    loading.current = { busy: false, again: false, want: 0 };
-    shownRef.current = [0, 0];
-    setShown([0, 0]);
+    const l = newLoader(src);
+    loader.current = l;
+    setFailed(0); // a new loader tries again
+    if (recv.current.src !== src) {
+      recv.current = { src, text: "", cp: 0 };
+      shownRef.current = [0, 0];
+      setShown([0, 0]);
+    } else if (shownRef.current[0] < recv.current.text.length) {
+      kick();
+    }
     if (src) catchUp(Math.max(1, length));
+    return () => {
+      l.ctrl.abort();
+      stopReveal();
+    };
   }, [src]);
 
   // The server's length moved past ours (e.g. the message finished): fetch the rest.
@@ -256,11 +319,14 @@ export function StreamText({
   }
   // Still receiving until the text is as long as the server says, even once
   // the message is finished: the tail may still be on its way over HTTP.
-  const receiving = streaming || recv.current.cp < length;
+  // A final fetch error (e.g. 404) ends it: the text will not come.
+  const receiving = !failed && (streaming || recv.current.cp < length);
   const cls = [className, "st-text", receiving ? "st-live" : null].filter(Boolean).join(" ");
   return (
-    <div {...rest} className={cls} data-length={recv.current.cp} data-shown={shownCp}
-         data-streaming={receiving ? "true" : "false"}>
+    <div {...rest} className={cls} data-message={messageKey || undefined}
+         data-length={recv.current.cp} data-shown={shownCp}
+         data-streaming={receiving ? "true" : "false"}
+         data-error={failed || undefined}>
       {body}
     </div>
   );

@@ -6,6 +6,8 @@ from a code-point offset here instead of resending the whole text on the socket.
 
 from __future__ import annotations
 
+import re
+
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
@@ -13,21 +15,47 @@ from starlette.routing import Route
 
 from bookgen.runtime import get_service
 
-__all__ = ["api"]
+__all__ = ["MAX_ID", "MAX_OFFSET", "api"]
+
+# Ids are INTEGER columns: 32-bit signed on PostgreSQL (64-bit on SQLite). An
+# id outside 1..MAX_ID names no message and must not reach the database, where
+# PostgreSQL raises "integer out of range" and SQLite an OverflowError.
+MAX_ID = 2**31 - 1
+# Offsets are code points counted in Python; this bound only keeps them sane.
+MAX_OFFSET = 2**63 - 1
+_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+def _whole_number(raw: str) -> int | None:
+    """``raw`` as a non-negative int if it is only ASCII digits, else None."""
+    return int(raw) if _DIGITS.fullmatch(raw) else None
+
+
+def _no_such_message() -> PlainTextResponse:
+    return PlainTextResponse("no such message", status_code=404)
 
 
 async def message_text(request: Request) -> PlainTextResponse:
-    message_id = request.path_params["message_id"]
-    try:
-        start = int(request.query_params.get("from", "0"))
-    except ValueError:
-        return PlainTextResponse("'from' must be a whole number", status_code=400)
+    """The text of a message from code point ``?from=`` (default 0) to its end.
+
+    404 for an id that names no message (non-numeric, out of range, unknown);
+    400 for a ``from`` that is not a whole number from 0 to ``MAX_OFFSET``.
+    """
+    message_id = _whole_number(request.path_params["message_id"])
+    if message_id is None or not 1 <= message_id <= MAX_ID:
+        return _no_such_message()
+    start = _whole_number(request.query_params.get("from", "0"))
+    if start is None or start > MAX_OFFSET:
+        return PlainTextResponse(
+            f"'from' must be a whole number of characters from 0 to {MAX_OFFSET}",
+            status_code=400,
+        )
     text = await get_service().store.message_text(message_id, start)
     if text is None:
-        return PlainTextResponse("no such message", status_code=404)
+        return _no_such_message()
     return PlainTextResponse(text, headers={"Cache-Control": "no-store"})
 
 
 api = Starlette(
-    routes=[Route("/api/messages/{message_id:int}/text", message_text)],
+    routes=[Route("/api/messages/{message_id}/text", message_text)],
 )

@@ -1,8 +1,11 @@
-"""Browser fixtures: the real app (``reflex run --env prod``) and Debian Chromium.
+"""Browser fixtures: the real app and Debian Chromium.
 
 One app serves the whole package (only one may run from the repo at a time: they
 share ``.web/``), on a fresh SQLite file and the offline model at a pace that
-streams visibly over many updates. Each test gets its own browser contexts; on
+streams visibly over many updates. Every test runs against the production
+build (``reflex run --env prod``); tests marked ``dev_server`` run against the
+dev server (``reflex run``: Vite, React StrictMode) as well. Tests are grouped
+by server, so each starts once. Each test gets its own browser contexts; on
 failure every open page is screenshotted into the test's tmp dir.
 """
 
@@ -15,7 +18,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from tests.support.devserver import AppServer
+from tests.browser.server import Server
+from tests.support.devserver import AppServer, Mode
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -23,6 +27,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 WORDS_PER_SECOND = 60
 # Playwright's own waits (clicks, navigation); polls set their own timeouts.
 ACTION_TIMEOUT_MS = 15_000
+# A fresh server's first page loads (the dev server compiles modules on demand).
+WARM_UP_TIMEOUT_MS = 120_000
 # Settings the developer's shell may carry that would change what the app runs on.
 _FOREIGN_ENV = (
     "OPENAI_API_KEY",
@@ -44,20 +50,62 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return report
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "dev_server: also run against `reflex run` (Vite dev server, React StrictMode)",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Give every test that uses the app its server mode(s) as a package-scoped
+    parameter: pytest then runs the tests of one mode together and stops that
+    server before starting the other."""
+    if "app" not in metafunc.fixturenames:
+        return
+    modes = [Mode.PROD]
+    if metafunc.definition.get_closest_marker("dev_server"):
+        modes.append(Mode.DEV)
+    metafunc.parametrize(
+        "app", modes, indirect=True, scope="package", ids=[m.value for m in modes]
+    )
+
+
+def warm_up(browser: Browser, app: AppServer) -> None:
+    """Load both pages once, so a test's time budgets do not include the dev
+    server compiling modules on first request."""
+    context = browser.new_context(base_url=app.url)
+    context.set_default_timeout(WARM_UP_TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        page.goto("/")
+        page.wait_for_selector("#book-title")
+        page.goto("/books/999999")
+        page.get_by_role("heading", name="Book not found").wait_for()
+    finally:
+        context.close()
+
+
 @pytest.fixture(scope="package")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
-    tmp = tmp_path_factory.mktemp("app")
+def app(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    browser: Browser,
+) -> Iterator[AppServer]:
+    mode: Mode = request.param
+    tmp = tmp_path_factory.mktemp(f"app-{mode}")
     env = {
         "DATABASE_URL": f"sqlite:///{tmp / 'bookgen.db'}",
         "BOOKGEN_OFFLINE_WPS": str(WORDS_PER_SECOND),
         "BOOKGEN_LEASE_S": "6",
     }
-    server = AppServer(env=env, log=tmp / "app.log")
+    server = AppServer(env=env, log=tmp / "app.log", mode=mode)
     with pytest.MonkeyPatch.context() as mp:
         for name in _FOREIGN_ENV:
             mp.delenv(name, raising=False)
         server.start()
     try:
+        warm_up(browser, server)
         yield server
     finally:
         server.stop()
@@ -133,6 +181,12 @@ def page(context: BrowserContext) -> Page:
 def db_path(app: AppServer) -> Path:
     """The app's SQLite file, for checks that must not trust the UI."""
     return Path(app.env["DATABASE_URL"].removeprefix("sqlite:///"))
+
+
+@pytest.fixture
+def server(app: AppServer, db_path: Path) -> Server:
+    """The app's messages as stored, to wait for and compare against."""
+    return Server(app, db_path)
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:

@@ -20,22 +20,29 @@ from typing import TypeVar
 
 from playwright.sync_api import BrowserContext, Page
 
+from tests.browser.server import Server, StoredMessage
+
 T = TypeVar("T")
 # The ``new_context`` fixture: opens another browser session on the app.
 NewContext = Callable[[], BrowserContext]
 
 POLL_S = 0.05
 
-_READ_JS = """(sel) => {
+# One StreamText element's text and data attributes.
+_SHOWN_JS = """(el) => ({
+  message: el.dataset.message ?? "",
+  text: el.textContent,
+  length: Number(el.dataset.length ?? -1),
+  shown: Number(el.dataset.shown ?? -1),
+  streaming: el.dataset.streaming === "true",
+  error: el.dataset.error ?? "",
+})"""
+_READ_JS = f"""(sel) => {{
   const el = document.querySelector(sel);
-  if (!el) return null;
-  return {
-    text: el.textContent,
-    length: Number(el.dataset.length ?? -1),
-    shown: Number(el.dataset.shown ?? -1),
-    streaming: el.dataset.streaming === "true",
-  };
-}"""
+  return el ? ({_SHOWN_JS})(el) : null;
+}}"""
+_READ_ALL_JS = f"""(sel) =>
+  Array.from(document.querySelectorAll(sel)).map({_SHOWN_JS})"""
 
 _PROGRESS_JS = """() => Array.from(document.querySelectorAll("[id^='chapter-']"))
   .filter((el) => /^chapter-\\d+$/.test(el.id))
@@ -54,20 +61,21 @@ def words(text: str) -> list[str]:
 class Shown:
     """A StreamText element as displayed: its text and its data attributes."""
 
+    message: str  # "m<id>": the message it shows
     text: str
-    length: int
-    shown: int
-    streaming: bool
+    length: int  # code points received
+    shown: int  # code points displayed
+    streaming: bool  # more text is expected
+    error: str  # HTTP status of a failed text fetch that will not be retried
 
     @property
     def words(self) -> list[str]:
         return self.text.split()
 
 
-def poll(fn: Callable[[], T], *, timeout: float, what: str) -> T:
+def poll(fn: Callable[[], T | None], *, timeout: float, what: str) -> T:
     """Call ``fn`` until it returns something truthy; fail after ``timeout`` s."""
     deadline = time.monotonic() + timeout
-    last: T | None = None
     while True:
         last = fn()
         if last:
@@ -80,6 +88,89 @@ def poll(fn: Callable[[], T], *, timeout: float, what: str) -> T:
 def read(page: Page, selector: str) -> Shown | None:
     raw = page.evaluate(_READ_JS, selector)
     return Shown(**raw) if raw else None
+
+
+def read_all(page: Page, selector: str) -> list[Shown]:
+    return [Shown(**raw) for raw in page.evaluate(_READ_ALL_JS, selector)]
+
+
+def visible_words(text: str) -> list[str]:
+    """Words as rendered: markdown's markup characters (headings, emphasis,
+    quotes, code) do not appear on the page."""
+    return re.sub(r"[#*_>`]", "", text).split()
+
+
+def assert_same_words(shown: str, stored: str, what: str) -> None:
+    """The page shows the stored text's words, markdown markup aside."""
+    assert_word_prefix(
+        " ".join(visible_words(stored)), " ".join(visible_words(shown)), what
+    )
+    assert len(visible_words(shown)) == len(visible_words(stored)), what
+
+
+def settled(shown: Shown, stored: StoredMessage) -> bool:
+    """The element shows the whole of a finished message: every code point
+    received and displayed, nothing more expected."""
+    return (
+        stored.finished
+        and shown.length == stored.length
+        and shown.shown == shown.length
+        and not shown.streaming
+    )
+
+
+def wait_settled(
+    page: Page, selector: str, server: Server, *, timeout: float
+) -> tuple[Shown, StoredMessage]:
+    """Wait until ``selector`` shows its message finished and in full, as the
+    server holds it; check the words are the stored ones."""
+    last: list[tuple[Shown | None, StoredMessage | None]] = [(None, None)]
+
+    def check() -> tuple[Shown, StoredMessage] | None:
+        shown = read(page, selector)
+        stored = None
+        if shown is not None and shown.message:
+            stored = server.message(int(shown.message.removeprefix("m")))
+        last[0] = (shown, stored)
+        if shown is None or stored is None or not settled(shown, stored):
+            return None
+        return shown, stored
+
+    try:
+        shown, stored = poll(check, timeout=timeout, what=f"all of {selector}")
+    except AssertionError as exc:
+        shown, stored = last[0]
+        raise AssertionError(
+            f"{exc}; last seen {shown}, server has "
+            f"{stored and (stored.status, stored.length)}"
+        ) from None
+    assert_same_words(shown.text, stored.text, selector)
+    return shown, stored
+
+
+def wait_shown_in_full(
+    page: Page, stored: StoredMessage, *, timeout: float
+) -> list[Shown]:
+    """Wait until every element showing the finished message ``stored`` (the
+    chat bubble, the manuscript) shows all of it; check their words."""
+    assert stored.finished, stored
+    selector = f'[data-message="{stored.key}"]'
+    last: list[list[Shown]] = [[]]
+
+    def check() -> list[Shown] | None:
+        last[0] = shown = read_all(page, selector)
+        return shown if shown and all(settled(s, stored) for s in shown) else None
+
+    try:
+        shown = poll(check, timeout=timeout, what=f"{stored.kind} {stored.key} in full")
+    except AssertionError as exc:
+        raise AssertionError(
+            f"{exc}; server has {stored.length} code points, page shows "
+            f"{[(s.length, s.shown, s.streaming, s.error) for s in last[0]]}"
+        ) from None
+    for s in shown:
+        assert_same_words(s.text, stored.text, f"{stored.kind} {stored.key}")
+    return shown
 
 
 def status(page: Page) -> str | None:
@@ -198,21 +289,19 @@ def progress_words(page: Page) -> list[int]:
 
 
 def fresh_text(
-    context: BrowserContext, book_id: int, selector: str, *, timeout: float = 15
+    context: BrowserContext,
+    book_id: int,
+    selector: str,
+    server: Server,
+    *,
+    timeout: float = 15,
 ) -> str:
     """The finished text of ``selector`` as a newly opened page shows it (the
-    database text, not a live stream)."""
+    stored text, not a live stream), once the page has all of it."""
     page = context.new_page()
     try:
         page.goto(f"/books/{book_id}")
-
-        def check() -> Shown | None:
-            s = read(page, selector)
-            return s if s and s.words and not s.streaming else None
-
-        shown = poll(check, timeout=timeout, what=f"finished {selector} on a new page")
-        # Not streaming: the whole text is displayed at once.
-        assert shown.shown == shown.length, shown
+        shown, _ = wait_settled(page, selector, server, timeout=timeout)
         return norm(shown.text)
     finally:
         page.close()

@@ -14,9 +14,11 @@ from tests.browser.helpers import (
     poll,
     read,
     status,
+    wait_settled,
     wait_status,
     watch_growth,
 )
+from tests.browser.server import Server
 
 pytestmark = pytest.mark.browser
 
@@ -36,15 +38,14 @@ def thread(page: Page) -> list[dict[str, str]]:
     return page.evaluate(_THREAD_JS)
 
 
-def bubble_text(page: Page, selector: str) -> str:
-    shown = read(page, selector)
-    assert shown is not None, f"no {selector}"
-    return norm(shown.text)
-
-
 def test_outline_feedback_approval_and_chapters(
-    page: Page, new_context: NewContext
+    page: Page, new_context: NewContext, server: Server
 ) -> None:
+    def full_text(selector: str) -> str:
+        """``selector``'s text once the page shows all of its stored message."""
+        shown, _ = wait_settled(page, selector, server, timeout=10)
+        return norm(shown.text)
+
     book = create_book(
         page,
         title="The Lighthouse Keeper",
@@ -59,7 +60,7 @@ def test_outline_feedback_approval_and_chapters(
     ), "the outline had finished before the book page showed it"
     first_samples = watch_growth(page, "#outline", samples=3, timeout=15)
     wait_status(page, "awaiting_approval", timeout=20)
-    outline1 = bubble_text(page, "#outline")
+    outline1 = full_text("#outline")
     assert len(outline1.split()) > len(first_samples[-1].words)
     assert [m["kind"] for m in thread(page)] == ["request", "outline"]
 
@@ -79,7 +80,7 @@ def test_outline_feedback_approval_and_chapters(
         timeout=10,
         what="the feedback message in the thread",
     )
-    assert FEEDBACK in thread(page)[2]["text"]
+    assert FEEDBACK in full_text("#chat-panel [data-kind=feedback] .bubble-text")
     revised = "#chat-panel [data-kind=feedback] ~ [data-kind=outline] .bubble-text"
     watch_growth(page, revised, samples=3, timeout=15)
     wait_status(page, "awaiting_approval", timeout=20)
@@ -93,10 +94,10 @@ def test_outline_feedback_approval_and_chapters(
     expect(page.locator("#feedback")).to_have_value("")
     first_bubble = "#chat-panel [data-kind=outline]:not([data-kind=feedback] ~ *)"
     first_bubble += " .bubble-text"
-    assert bubble_text(page, first_bubble) == outline1, "the first outline changed"
-    outline2 = bubble_text(page, "#outline")
+    assert full_text(first_bubble) == outline1, "the first outline changed"
+    outline2 = full_text("#outline")
     assert outline2 != outline1
-    assert bubble_text(page, revised) == outline2
+    assert full_text(revised) == outline2
     assert "smuggler" in outline2 and "brother" in outline2, outline2
 
     # Approve: the chapters stream one after the other until the book is done.
@@ -106,10 +107,8 @@ def test_outline_feedback_approval_and_chapters(
     wait_status(page, "complete", timeout=90)
     viewer = new_context()
     for n in range(1, CHAPTERS + 1):
-        shown = read(page, f"#chapter-{n}")
-        assert shown is not None, f"chapter {n} missing"
-        assert not shown.streaming
-        assert 255 <= len(shown.words) <= 345, (n, len(shown.words))
-        assert norm(shown.text) == fresh_text(viewer, book, f"#chapter-{n}")
+        text = full_text(f"#chapter-{n}")
+        assert 255 <= len(text.split()) <= 345, (n, len(text.split()))
+        assert text == fresh_text(viewer, book, f"#chapter-{n}", server)
     assert read(page, f"#chapter-{CHAPTERS + 1}") is None
-    assert norm(read(page, "#outline").text) == outline2
+    assert full_text("#outline") == outline2

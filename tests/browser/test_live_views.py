@@ -21,16 +21,21 @@ from tests.browser.helpers import (
     poll,
     progress_words,
     read,
+    wait_settled,
+    wait_shown_in_full,
     wait_status,
     wait_words,
     watch_growth,
 )
+from tests.browser.server import Server
 
 pytestmark = pytest.mark.browser
 
 PREMISE = "A cartographer named Wren maps a city that rearranges itself every night."
 # Long enough (~10 s at the test pace) to act while the chapter streams.
 LONG = 600
+# Two chapters of this length: a reload in chapter 2 has ~8 s of it left.
+REFRESH = 500
 # A page opened mid-chapter must show the text so far within this many seconds.
 OPEN_BUDGET_S = 2.5
 
@@ -56,41 +61,47 @@ def open_mid_stream(page: Page, book: int, so_far: Shown) -> Shown:
     return shown
 
 
+@pytest.mark.dev_server
 def test_refresh_mid_chapter_keeps_text_and_stream(
-    page: Page, new_context: NewContext
+    page: Page, new_context: NewContext, server: Server
 ) -> None:
     book = create_book(
-        page, title="Refresh", premise=PREMISE, chapters=1, words_per_chapter=LONG
+        page, title="Refresh", premise=PREMISE, chapters=2, words_per_chapter=REFRESH
     )
     approve(page)
-    before = wait_words(page, "#chapter-1", 40, timeout=15)
+    before = wait_words(page, "#chapter-2", 40, timeout=30)
     assert before.streaming
+    # Everything before chapter 2: request, outline, approval, chapter 1 (and
+    # its summary).
+    earlier = [m for m in server.messages(book) if m.finished]
+    kinds = {m.kind for m in earlier}
+    assert {"request", "outline", "approval", "chapter"} <= kinds, kinds
 
     page.reload()
-    # Right after the reload: at least the text it had, and still streaming.
-    after = poll(
-        lambda: (s := read(page, "#chapter-1")) and s.words and s,
-        timeout=5,
-        what="chapter 1 after the reload",
-    )
-    assert_consistent(after.text, before.text, "first text after reload")
-    assert len(after.words) >= len(before.words) - 1  # its last word may wait
-    grown = wait_words(page, "#chapter-1", len(before.words), timeout=2)
+    # At least the text it had, and still streaming.
+    grown = wait_words(page, "#chapter-2", len(before.words), timeout=10)
     assert_word_prefix(before.text, grown.text, "text after reload")
     assert grown.streaming, "the chapter finished before the reload showed it"
+    # It keeps growing live.
+    growth = watch_growth(page, "#chapter-2", samples=3, timeout=15)
+    # Every earlier message is back in full, in the thread and the manuscript.
+    for message in earlier:
+        wait_shown_in_full(page, message, timeout=10)
 
-    # It keeps growing live, and ends as exactly the stored text.
-    growth = watch_growth(page, "#chapter-1", samples=3, timeout=15)
-    (rest,) = follow([page], "#chapter-1", timeout=30)
-    final = fresh_text(new_context(), book, "#chapter-1")
-    for s in [after, grown, *growth, *rest]:
+    # The chapter ends as exactly the stored text.
+    (rest,) = follow([page], "#chapter-2", timeout=30)
+    shown, _ = wait_settled(page, "#chapter-2", server, timeout=15)
+    final = fresh_text(new_context(), book, "#chapter-2", server)
+    assert norm(shown.text) == final
+    for s in [grown, *growth, *rest]:
         assert_word_prefix(s.text, final, "live text after reload")
-    assert norm(rest[-1].text) == final
-    assert abs(len(final.split()) - LONG) <= LONG * 0.15
+    assert abs(len(final.split()) - REFRESH) <= REFRESH * 0.15
     wait_status(page, "complete", timeout=15)
 
 
-def test_tabs_and_teammate_see_the_same_stream(new_context: NewContext) -> None:
+def test_tabs_and_teammate_see_the_same_stream(
+    new_context: NewContext, server: Server
+) -> None:
     mine, teammate = new_context(), new_context()
     creator = mine.new_page()
     book = create_book(
@@ -116,16 +127,20 @@ def test_tabs_and_teammate_see_the_same_stream(new_context: NewContext) -> None:
 
     pages = [creator, early, *late]
     samples = follow(pages, "#chapter-1", timeout=40)
-    final = fresh_text(new_context(), book, "#chapter-1")
-    for i, seen in enumerate(samples):
+    final = fresh_text(new_context(), book, "#chapter-1", server)
+    for i, (p, seen) in enumerate(zip(pages, samples, strict=True)):
         assert live_samples(seen) >= 3, f"page {i} did not see the text stream"
-        assert norm(seen[-1].text) == final, f"page {i} ends with different text"
-        assert_word_prefix(seen[0].text, final, f"page {i}")
+        for s in seen:
+            assert_word_prefix(s.text, final, f"page {i} while streaming")
+        shown, _ = wait_settled(p, "#chapter-1", server, timeout=15)
+        assert norm(shown.text) == final, f"page {i} ends with different text"
     for p in pages:
         wait_status(p, "complete", timeout=15)
 
 
-def test_generation_goes_on_with_every_tab_closed(new_context: NewContext) -> None:
+def test_generation_goes_on_with_every_tab_closed(
+    new_context: NewContext, server: Server
+) -> None:
     ctx = new_context()
     page = ctx.new_page()
     book = create_book(
@@ -138,21 +153,28 @@ def test_generation_goes_on_with_every_tab_closed(new_context: NewContext) -> No
     approve(page)
     at_close = wait_words(page, "#chapter-1", 30, timeout=15)
     assert at_close.streaming
+    chapter_1 = int(at_close.message.removeprefix("m"))
     shown_at_close = sum(progress_words(page))
     ctx.close()  # every page of the only session that had the book open
 
-    time.sleep(3)  # nobody is watching now (~180 words at the test pace)
+    # More than a second's worth of words (60) is written with no tab open.
+    wanted = shown_at_close + 60
+    poll(
+        lambda: len(server.message(chapter_1).text.split()) >= wanted,
+        timeout=15,
+        what=f"{wanted} words of chapter 1 stored while nobody watched",
+    )
 
     again = new_context().new_page()
     again.goto(f"/books/{book}")
-    first = poll(
-        lambda: sum(progress_words(again)),
+    poll(
+        lambda: sum(progress_words(again)) >= wanted,
         timeout=5,
-        what="chapter text on reopening",
+        what=f"{wanted} words of chapters on reopening",
     )
-    # More than a second's worth of words was written while no tab was open.
-    assert first >= shown_at_close + 60, (shown_at_close, first)
     wait_status(again, "complete", timeout=40)
-    counts = progress_words(again)
-    assert len(counts) == 2, counts
+    counts = []
+    for n in (1, 2):
+        shown, _ = wait_settled(again, f"#chapter-{n}", server, timeout=15)
+        counts.append(len(shown.words))
     assert all(255 <= n <= 345 for n in counts), counts

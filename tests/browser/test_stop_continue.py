@@ -12,13 +12,13 @@ from tests.browser.helpers import (
     follow,
     fresh_text,
     norm,
-    poll,
-    read,
     repeated_windows,
+    wait_settled,
     wait_status,
     wait_words,
     words,
 )
+from tests.browser.server import Server
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +30,9 @@ BOOK = {
 }
 
 
-def test_stop_then_continue_joins_without_seam(new_context: NewContext) -> None:
+def test_stop_then_continue_joins_without_seam(
+    new_context: NewContext, server: Server
+) -> None:
     ctx = new_context()
     page = ctx.new_page()
     book = create_book(page, **BOOK)
@@ -46,14 +48,12 @@ def test_stop_then_continue_joins_without_seam(new_context: NewContext) -> None:
     assert before.streaming
     page.click("#stop-generation")
     wait_status(page, "stopped", timeout=10)
-    stopped = poll(
-        lambda: (s := read(page, "#chapter-1")) and not s.streaming and s,
-        timeout=5,
-        what="chapter 1 to stop streaming",
-    )
+    # The page comes to show the whole stopped text, as stored.
+    stopped, stored = wait_settled(page, "#chapter-1", server, timeout=10)
+    assert stored.status == "stopped"
     # The text stays: what the page showed, and what a new page loads.
     assert_word_prefix(before.text, stopped.text, "text after stop")
-    kept = fresh_text(new_context(), book, "#chapter-1")
+    kept = fresh_text(new_context(), book, "#chapter-1", server)
     assert norm(stopped.text) == kept
     seam = len(words(kept))
     assert seam < BOOK["words_per_chapter"] - 60, "stopped too late to test a seam"
@@ -63,10 +63,16 @@ def test_stop_then_continue_joins_without_seam(new_context: NewContext) -> None:
     page.click("#continue-generation")
     wait_status(page, "writing", "complete", timeout=10)
     (live,) = follow([page], "#chapter-1", timeout=40)
-    wait_status(page, "complete", timeout=15)
-    final = fresh_text(new_context(), book, "#chapter-1")
-    assert norm(live[-1].text) == final
+    # Not the last live sample: the page's final state, once it holds all the
+    # stored text (the tail may still be arriving when streaming ends).
+    shown, stored = wait_settled(page, "#chapter-1", server, timeout=15)
+    assert stored.status == "complete"
+    final = fresh_text(new_context(), book, "#chapter-1", server)
+    assert norm(shown.text) == final
+    for sample in live:
+        assert_word_prefix(sample.text, final, "live text after continue")
     assert_word_prefix(kept, final, "text after continue")
+    wait_status(page, "complete", timeout=15)
 
     # No doubled word sequence at the seam, nor any 8-word window repeated
     # beyond those the uninterrupted text repeats by itself.
@@ -77,7 +83,7 @@ def test_stop_then_continue_joins_without_seam(new_context: NewContext) -> None:
             f"{' '.join(w[seam - k : seam + k])!r}"
         )
     wait_status(twin_page, "complete", timeout=30)
-    reference = fresh_text(new_context(), twin, "#chapter-1")
+    reference = fresh_text(new_context(), twin, "#chapter-1", server)
     extra = repeated_windows(final) - repeated_windows(reference)
     assert not extra, f"8-word windows repeated around the seam: {list(extra)[:3]}"
     assert final == reference, "the continued chapter differs from an unstopped one"
