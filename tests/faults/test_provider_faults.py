@@ -15,7 +15,6 @@ from email.utils import format_datetime
 
 import pytest
 
-from bookgen.generation.machine import ACTIVE
 from bookgen.llm import ProviderError, StreamStats
 from bookgen.storage.models import BookStatus, MessageStatus
 from tests.faults.helpers import (
@@ -201,7 +200,7 @@ async def test_backing_off_keeps_the_lease(online_service, fake_openai, store):
         await asyncio.sleep(0.02)
     for _ in range(4):  # 0.8 s of the 1 s wait: longer than the lease
         await asyncio.sleep(0.2)
-        assert book_id not in await store.orphaned_books(ACTIVE)
+        assert book_id not in await store.orphaned_books()
         assert not await store.claim_lease(book_id, "other", 0.5)
     await runner
 

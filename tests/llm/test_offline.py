@@ -8,7 +8,7 @@ import re
 import time
 from types import SimpleNamespace
 
-import httpx
+import httpx2
 import openai
 import pytest
 
@@ -27,7 +27,9 @@ def client(wps: float = 0) -> openai.AsyncOpenAI:
     return openai.AsyncOpenAI(
         api_key="offline",
         base_url="http://offline.invalid/v1",
-        http_client=httpx.AsyncClient(transport=OfflineTransport(words_per_second=wps)),
+        http_client=httpx2.AsyncClient(
+            transport=OfflineTransport(words_per_second=wps)
+        ),
     )
 
 
@@ -261,7 +263,7 @@ async def test_bytes_stream_as_server_sent_events() -> None:
         "stream": True,
         "stream_options": {"include_usage": True},
     }
-    async with httpx.AsyncClient(transport=transport) as http:
+    async with httpx2.AsyncClient(transport=transport) as http:
         url = "http://offline.invalid/v1/chat/completions"
         async with http.stream("POST", url, json=body) as response:
             assert response.status_code == 200
@@ -314,7 +316,7 @@ async def test_non_streaming_completion_and_max_tokens() -> None:
     [b"{not json", b"[]", b'{"model": "m"}', b'{"model": "m", "messages": []}'],
 )
 async def test_bad_body_is_a_400(content: bytes) -> None:
-    async with httpx.AsyncClient(transport=OfflineTransport()) as http:
+    async with httpx2.AsyncClient(transport=OfflineTransport()) as http:
         response = await http.post(
             "http://offline.invalid/v1/chat/completions", content=content
         )
@@ -337,7 +339,7 @@ async def test_sdk_raises_bad_request_and_not_found() -> None:
     ("method", "path"), [("GET", "/v1/nope"), ("POST", "/v1/models"), ("GET", "/")]
 )
 async def test_unknown_path_is_a_404(method: str, path: str) -> None:
-    async with httpx.AsyncClient(transport=OfflineTransport()) as http:
+    async with httpx2.AsyncClient(transport=OfflineTransport()) as http:
         response = await http.request(method, f"http://offline.invalid{path}")
     assert response.status_code == 404
     assert "error" in response.json()
