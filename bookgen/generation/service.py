@@ -28,6 +28,7 @@ from bookgen.generation.machine import (
 )
 from bookgen.generation.streamer import MessageStreamer, run_shielded
 from bookgen.llm import ChatMessage, LLMProvider
+from bookgen.llm.prompt_markers import TaskKind, chapter_task, summary_task
 from bookgen.storage.models import (
     ACTIVE_STATUSES,
     Book,
@@ -302,7 +303,7 @@ class GenerationService:
             revising = any(m.kind == MessageKind.FEEDBACK for m in thread)
             return (
                 prompts.outline_conversation(book, thread),
-                "revise outline" if revising else "outline",
+                TaskKind.REVISE_OUTLINE if revising else TaskKind.OUTLINE,
             )
         outline = approved_outline(messages)
         outline_text = outline.content if outline else ""
@@ -318,7 +319,7 @@ class GenerationService:
                 prompts.chapter_prompt(
                     book, outline_text, step.chapter or 1, summaries
                 ),
-                f"chapter {step.chapter}",
+                chapter_task(step.chapter or 1),
             )
         chapter = next(
             m
@@ -329,7 +330,7 @@ class GenerationService:
         )
         return (
             prompts.summary_prompt(book, step.chapter or 1, chapter.content),
-            f"summary of chapter {step.chapter}",
+            summary_task(step.chapter or 1),
         )
 
     def start(self, book_id: int) -> None:
