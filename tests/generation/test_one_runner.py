@@ -10,13 +10,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from bookgen.generation.service import GenerationService
 from bookgen.storage.models import BookStatus, MessageKind, MessageStatus
 from bookgen.storage.store import Store
 from tests.generation.helpers import book_of, make_service, new_book_id, wait_until
 
 # Slow enough that every racing call arrives while the first runner writes.
-PACE = {"offline_words_per_second": 300}
+WORDS_PER_SECOND = 300
 
 
 async def outlines(store: Store, book_id: int) -> list[str]:
@@ -32,7 +34,7 @@ async def idle(*services: GenerationService, book_id: int) -> None:
 
 
 async def test_concurrent_runs_in_one_process_write_one_outline(store: Store):
-    service = make_service(store, **PACE)
+    service = make_service(store, offline_words_per_second=WORDS_PER_SECOND)
     book_id = await new_book_id(service, chapters=1)
     for _ in range(3):
         service.start(book_id)
@@ -50,8 +52,8 @@ async def test_concurrent_runs_in_one_process_write_one_outline(store: Store):
 
 
 async def test_two_services_racing_run_the_book_once(store: Store):
-    a = make_service(store, **PACE)
-    b = make_service(store, **PACE)
+    a = make_service(store, offline_words_per_second=WORDS_PER_SECOND)
+    b = make_service(store, offline_words_per_second=WORDS_PER_SECOND)
     assert a.owner != b.owner
     book_id = await new_book_id(a, chapters=1)
     ran = await asyncio.gather(
@@ -64,15 +66,17 @@ async def test_two_services_racing_run_the_book_once(store: Store):
 
 async def test_two_services_with_one_owner_run_the_book_once(store: Store):
     """The lease is never granted again while held, even to the same owner."""
-    a = make_service(store, owner="same", **PACE)
-    b = make_service(store, owner="same", **PACE)
+    a = make_service(store, owner="same", offline_words_per_second=WORDS_PER_SECOND)
+    b = make_service(store, owner="same", offline_words_per_second=WORDS_PER_SECOND)
     book_id = await new_book_id(a, chapters=1)
     ran = await asyncio.gather(a.run(book_id), b.run(book_id))
     assert sorted(ran) == [False, True]
     assert await outlines(store, book_id) == [MessageStatus.COMPLETE]
 
 
-async def test_a_run_asked_for_while_the_runner_leaves_is_not_lost(store: Store):
+async def test_a_run_asked_for_while_the_runner_leaves_is_not_lost(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+):
     """Approve while the outline's runner is still releasing its lease: the
     runner that was leaving writes the chapters rather than refusing them."""
     service = make_service(store)
@@ -85,16 +89,16 @@ async def test_a_run_asked_for_while_the_runner_leaves_is_not_lost(store: Store)
         await go_on.wait()
         return await release_lease(*args)
 
-    store.release_lease = held_release
-    try:
+    with monkeypatch.context() as patch:
+        patch.setattr(store, "release_lease", held_release)
         runner = asyncio.create_task(service.run(book_id))
-        await leaving.wait()
-        assert (await service.approve(book_id)).ok
-        async with asyncio.timeout(5):  # the leaving runner has it: no wait
-            assert not await service.run(book_id)
-    finally:
-        del store.release_lease
-        go_on.set()
+        try:
+            await leaving.wait()
+            assert (await service.approve(book_id)).ok
+            async with asyncio.timeout(5):  # the leaving runner has it: no wait
+                assert not await service.run(book_id)
+        finally:
+            go_on.set()
     assert await runner
     snap = await book_of(store, book_id)
     assert snap.book.status == BookStatus.COMPLETE

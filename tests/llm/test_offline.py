@@ -11,12 +11,17 @@ from types import SimpleNamespace
 import httpx2
 import openai
 import pytest
+from openai.types import CompletionUsage
+from openai.types.chat import ChatCompletionMessageParam
 
 from bookgen.llm import offline
 from bookgen.llm.offline import OfflineTransport, split_words
 from bookgen.llm.offline_writer import write_reply
 
-SYSTEM = {"role": "system", "content": "You are a skilled novelist and editor."}
+SYSTEM: ChatCompletionMessageParam = {
+    "role": "system",
+    "content": "You are a skilled novelist and editor.",
+}
 PREMISE = (
     "A lighthouse keeper discovers a map that leads to a drowned city beneath the "
     "bay. Her brother thinks the map is a forgery."
@@ -46,12 +51,16 @@ def settings(chapters: int = 3, words: int = 300, premise: str = PREMISE) -> str
     )
 
 
-def outline_request(chapters: int, premise: str = PREMISE) -> list[dict]:
+def outline_request(
+    chapters: int, premise: str = PREMISE
+) -> list[ChatCompletionMessageParam]:
     user = f"{settings(chapters, premise=premise)}\nTask: outline\nWrite the outline."
     return [SYSTEM, {"role": "user", "content": user}]
 
 
-def chapter_request(k: int, words: int, outline: str = "") -> list[dict]:
+def chapter_request(
+    k: int, words: int, outline: str = ""
+) -> list[ChatCompletionMessageParam]:
     user = (
         f"{settings(3, words)}\nTask: chapter {k}\nWrite chapter {k} of 3.\n\n"
         f"Outline:\n{outline}\n\n"
@@ -60,9 +69,11 @@ def chapter_request(k: int, words: int, outline: str = "") -> list[dict]:
     return [SYSTEM, {"role": "user", "content": user}]
 
 
-def continuation(original: list[dict], task: str, text_so_far: str) -> list[dict]:
+def continuation(
+    original: list[ChatCompletionMessageParam], task: str, text_so_far: str
+) -> list[ChatCompletionMessageParam]:
     user = (
-        f"{original[-1]['content']}\n\nTask: continue {task}\n"
+        f"{original[-1].get('content')}\n\nTask: continue {task}\n"
         "Your previous reply was cut off. Continue it exactly where it stops.\n"
         f"Text so far:\n{text_so_far}"
     )
@@ -75,7 +86,7 @@ class Reply:
     def __init__(self) -> None:
         self.deltas: list[str] = []
         self.finish: list[str] = []
-        self.usage = None
+        self.usage: CompletionUsage | None = None
         self.chunks = 0
 
     @property
@@ -83,7 +94,7 @@ class Reply:
         return "".join(self.deltas)
 
 
-async def stream(messages: list[dict], wps: float = 0) -> Reply:
+async def stream(messages: list[ChatCompletionMessageParam], wps: float = 0) -> Reply:
     reply = Reply()
     async with client(wps) as c:
         response = await c.chat.completions.create(
