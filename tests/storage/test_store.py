@@ -7,7 +7,6 @@ import pytest
 from bookgen.storage.models import (
     Book,
     BookStatus,
-    Message,
     MessageKind,
     MessageStatus,
     Role,
