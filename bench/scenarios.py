@@ -8,9 +8,8 @@ import time
 from dataclasses import dataclass, field
 
 from bench import seed
-from bookgen.generation.machine import ACTIVE
 from bookgen.state.live import parse_live
-from bookgen.storage.models import BookStatus
+from bookgen.storage.models import ACTIVE_STATUSES, BookStatus
 from bookgen.storage.store import Store
 from tests.support.reflex_client import BOOK_STATE, ROOT_STATE, ReflexClient
 
@@ -80,7 +79,7 @@ async def close_all(clients: list[ReflexClient]) -> None:
 async def stop_books(store: Store, book_ids: list[int]) -> None:
     for book_id in book_ids:
         await store.transition(
-            book_id, from_statuses=ACTIVE, to_status=BookStatus.STOPPED
+            book_id, from_statuses=ACTIVE_STATUSES, to_status=BookStatus.STOPPED
         )
 
 

@@ -6,15 +6,8 @@ from bookgen.generation import prompts
 from bookgen.generation.forms import BookForm
 from bookgen.generation.service import store_new_book
 from bookgen.llm.offline_writer import write_reply
-from bookgen.storage.models import (
-    Book,
-    BookStatus,
-    Message,
-    MessageKind,
-    MessageStatus,
-    Role,
-)
-from bookgen.storage.store import Store
+from bookgen.storage.models import Book, BookStatus, MessageKind, Role
+from bookgen.storage.store import NewMessage, Store
 
 __all__ = ["finished_book", "writing_book"]
 
@@ -36,19 +29,13 @@ async def _create(store: Store, n: int, chapters: int, words: int) -> Book:
     return await store_new_book(store, form, default_model="bookgen-offline")
 
 
-async def _add(store: Store, book: Book, kind: str, content: str, chapter=None):
+async def _add(
+    store: Store, book: Book, kind: MessageKind, content: str, chapter=None
+) -> None:
+    assert book.id is not None
     role = Role.USER if kind == MessageKind.APPROVAL else Role.ASSISTANT
-    await store.add_message(
-        Message(
-            book_id=book.id,
-            thread_id=0,
-            role=role,
-            kind=kind,
-            chapter=chapter,
-            status=MessageStatus.COMPLETE,
-            content=content,
-        )
-    )
+    new = NewMessage(role=role, kind=kind, content=content, chapter=chapter)
+    await store.add_message(book.id, new)
 
 
 async def writing_book(store: Store, n: int, words: int) -> int:

@@ -14,13 +14,10 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from bookgen.runtime import get_service
+from bookgen.storage.store import is_row_id
 
-__all__ = ["MAX_ID", "MAX_OFFSET", "api"]
+__all__ = ["MAX_OFFSET", "api"]
 
-# Ids are INTEGER columns: 32-bit signed on PostgreSQL (64-bit on SQLite). An
-# id outside 1..MAX_ID names no message and must not reach the database, where
-# PostgreSQL raises "integer out of range" and SQLite an OverflowError.
-MAX_ID = 2**31 - 1
 # Offsets are code points counted in Python; this bound only keeps them sane.
 MAX_OFFSET = 2**63 - 1
 _DIGITS = re.compile(r"[0-9]{1,19}")
@@ -42,7 +39,7 @@ async def message_text(request: Request) -> PlainTextResponse:
     400 for a ``from`` that is not a whole number from 0 to ``MAX_OFFSET``.
     """
     message_id = _whole_number(request.path_params["message_id"])
-    if message_id is None or not 1 <= message_id <= MAX_ID:
+    if message_id is None or not is_row_id(message_id):
         return _no_such_message()
     start = _whole_number(request.query_params.get("from", "0"))
     if start is None or start > MAX_OFFSET:

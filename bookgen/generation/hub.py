@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
 __all__ = ["ChangeEvent", "Event", "Hub", "LocalHub", "TextEvent"]
 
@@ -37,20 +38,25 @@ class ChangeEvent:
 Event = TextEvent | ChangeEvent
 
 
-class Hub:
-    """Interface of a hub; see LocalHub."""
+class Hub(Protocol):
+    """What the service publishes to and each open page subscribes to."""
 
     async def publish(self, event: Event) -> None:
-        raise NotImplementedError
+        """Send ``event`` to every subscriber of its book, in every process."""
+        ...
 
-    def subscribe(self, book_id: int) -> AsyncIterator[asyncio.Queue[Event]]:
-        raise NotImplementedError
+    def subscribe(
+        self, book_id: int
+    ) -> AbstractAsyncContextManager[asyncio.Queue[Event]]:
+        """``async with hub.subscribe(book_id) as queue``: the book's events."""
+        ...
 
     async def close(self) -> None:
-        return None
+        """Release connections; the hub is not used afterwards."""
+        ...
 
 
-class LocalHub(Hub):
+class LocalHub:
     """In-process queues, one per subscriber; never blocks the publisher."""
 
     def __init__(self) -> None:
@@ -76,3 +82,6 @@ class LocalHub(Hub):
 
     def subscriber_count(self, book_id: int) -> int:
         return len(self._subscribers.get(book_id, ()))
+
+    async def close(self) -> None:
+        """Nothing to release: the queues go with their subscribers."""

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bookgen.storage.models import (
+    ACTIVE_STATUSES,
     Book,
     BookStatus,
     Message,
@@ -19,7 +20,6 @@ from bookgen.storage.models import (
 )
 
 __all__ = [
-    "ACTIVE",
     "Action",
     "Finish",
     "Step",
@@ -28,9 +28,6 @@ __all__ = [
     "next_step",
     "resume_status",
 ]
-
-# Statuses in which a runner should be generating.
-ACTIVE = (BookStatus.OUTLINING, BookStatus.WRITING)
 
 
 class Action:
@@ -46,7 +43,7 @@ class Action:
 _ALLOWED: dict[str, tuple[BookStatus, ...]] = {
     Action.APPROVE: (BookStatus.AWAITING_APPROVAL,),
     Action.REJECT: (BookStatus.AWAITING_APPROVAL,),
-    Action.STOP: ACTIVE,
+    Action.STOP: ACTIVE_STATUSES,
     Action.CONTINUE: (BookStatus.STOPPED,),
     Action.RETRY: (BookStatus.ERROR,),
 }
@@ -112,7 +109,7 @@ def chapters_done(messages: Sequence[Message]) -> int:
 
 def next_step(book: Book, messages: Sequence[Message]) -> Step | Finish | None:
     """What the runner must do now; None when the book waits for its author."""
-    if book.status not in ACTIVE:
+    if book.status not in ACTIVE_STATUSES:
         return None
     unfinished = [
         m

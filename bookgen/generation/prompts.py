@@ -1,7 +1,8 @@
 """Every prompt the app sends, in one place.
 
 The layout ("Book settings:", "Task: ...") is plain enough for any chat model
-and regular enough for the offline model to follow.
+and regular enough for the offline model to follow; its markers come from
+``bookgen.llm.prompt_markers``, which the offline model reads them back with.
 """
 
 from __future__ import annotations
@@ -9,6 +10,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bookgen.llm import ChatMessage
+from bookgen.llm.prompt_markers import (
+    CHAPTER_TEXT,
+    EARLIER_SUMMARIES,
+    FEEDBACK,
+    OUTLINE,
+    SETTINGS_HEADER,
+    TASK,
+    TEXT_SO_FAR,
+    Setting,
+    TaskKind,
+    chapter_heading,
+    chapter_task,
+    continue_task,
+    labelled,
+    summary_task,
+)
 from bookgen.storage.models import Book, Message, MessageKind, MessageStatus
 
 __all__ = [
@@ -29,27 +46,27 @@ SYSTEM_PROMPT = (
 
 def settings_block(book: Book) -> str:
     """The book's settings, repeated in every prompt so the model never forgets them."""
-    premise = " ".join(book.premise.split())
-    return (
-        "Book settings:\n"
-        f"Title: {book.title}\n"
-        f"Premise: {premise}\n"
-        f"Genre: {book.genre}\n"
-        f"Audience: {book.audience}\n"
-        f"Tone: {book.tone}\n"
-        f"Chapters: {book.chapter_count}\n"
-        f"Words per chapter: {book.words_per_chapter}\n"
-    )
+    values = {
+        Setting.TITLE: book.title,
+        Setting.PREMISE: " ".join(book.premise.split()),
+        Setting.GENRE: book.genre,
+        Setting.AUDIENCE: book.audience,
+        Setting.TONE: book.tone,
+        Setting.CHAPTERS: book.chapter_count,
+        Setting.WORDS_PER_CHAPTER: book.words_per_chapter,
+    }
+    lines = [f"{SETTINGS_HEADER}:"] + [labelled(k, v) for k, v in values.items()]
+    return "\n".join(lines) + "\n"
 
 
 def request_text(book: Book) -> str:
     """The author's first message: what the thread shows and the model reads."""
     return (
         f"{settings_block(book)}\n"
-        "Task: outline\n"
+        f"{labelled(TASK, TaskKind.OUTLINE)}\n"
         f"Write the outline of this book: a first line '# {book.title}', a short "
         f"synopsis, then exactly {book.chapter_count} entries, each a line "
-        "'## Chapter N: Title' followed by a short paragraph."
+        f"'{chapter_heading('N', 'Title')}' followed by a short paragraph."
     )
 
 
@@ -65,8 +82,8 @@ def request_summary(book: Book) -> str:
 
 def feedback_text(feedback: str) -> str:
     return (
-        "Task: revise outline\n"
-        f"Feedback: {' '.join(feedback.split())}\n"
+        f"{labelled(TASK, TaskKind.REVISE_OUTLINE)}\n"
+        f"{labelled(FEEDBACK, ' '.join(feedback.split()))}\n"
         "Rewrite the whole outline in the same format, addressing the feedback."
     )
 
@@ -91,12 +108,12 @@ def chapter_prompt(
     earlier = "\n".join(f"Chapter {i}: {s}" for i, s in enumerate(summaries, start=1))
     user = (
         f"{settings_block(book)}\n"
-        f"Task: chapter {chapter}\n"
+        f"{labelled(TASK, chapter_task(chapter))}\n"
         f"Write chapter {chapter} of {book.chapter_count} in about "
         f"{book.words_per_chapter} words of prose, in paragraphs, with no heading. "
         "Stay consistent with the outline and with what happened before.\n\n"
-        f"Outline:\n{outline}\n\n"
-        f"Summaries of earlier chapters:\n{earlier or '(this is the first chapter)'}\n"
+        f"{OUTLINE}:\n{outline}\n\n"
+        f"{EARLIER_SUMMARIES}:\n{earlier or '(this is the first chapter)'}\n"
     )
     return [
         {"role": "system", "content": SYSTEM_PROMPT},
@@ -110,10 +127,10 @@ def continuation_prompt(
     """Ask the model to go on from the last word of an interrupted reply."""
     user = (
         f"{original[-1]['content']}\n\n"
-        f"Task: continue {task}\n"
+        f"{labelled(TASK, continue_task(task))}\n"
         "Your previous reply was cut off. Continue it exactly where it stops: do "
         "not repeat any of it and do not start over.\n"
-        f"Text so far:\n{text_so_far}"
+        f"{TEXT_SO_FAR}:\n{text_so_far}"
     )
     return [*original[:-1], {"role": "user", "content": user}]
 
@@ -122,10 +139,10 @@ def summary_prompt(book: Book, chapter: int, text: str) -> list[ChatMessage]:
     """A short summary, stored so later chapters stay consistent."""
     user = (
         f"{settings_block(book)}\n"
-        f"Task: summary of chapter {chapter}\n"
+        f"{labelled(TASK, summary_task(chapter))}\n"
         "Summarize this chapter in 2 to 4 sentences: events, characters, open "
         "threads.\n\n"
-        f"Chapter text:\n{text}"
+        f"{CHAPTER_TEXT}:\n{text}"
     )
     return [
         {"role": "system", "content": SYSTEM_PROMPT},

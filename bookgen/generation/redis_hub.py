@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 
 import redis.asyncio as aioredis
 
-from bookgen.generation.hub import ChangeEvent, Event, Hub, LocalHub, TextEvent
+from bookgen.generation.hub import ChangeEvent, Event, LocalHub, TextEvent
 
 __all__ = ["RedisHub"]
 
@@ -38,11 +38,13 @@ def decode(book_id: int, raw: str | bytes) -> Event:
     return ChangeEvent(book_id)
 
 
-class RedisHub(Hub):
+class RedisHub:
+    """Publishes to Redis; one listener per process delivers to local viewers."""
+
     def __init__(self, url: str) -> None:
         self.redis = aioredis.from_url(url)
         self.local = LocalHub()
-        self._listener: asyncio.Task | None = None
+        self._listener: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
 
     async def publish(self, event: Event) -> None:

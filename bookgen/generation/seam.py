@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["HOLD_CHARS", "join_seam"]
+__all__ = ["HOLD_CHARS", "Seam", "join_seam"]
 
 # Text held back from a continuation before deciding how it joins.
 HOLD_CHARS = 80
@@ -37,3 +37,29 @@ def join_seam(prefix: str, head: str) -> str:
     if head and not prefix[-1].isspace() and head[0].isalnum():
         head = " " + head
     return head
+
+
+class Seam:
+    """Holds the head of a continuation until it can be joined to the text before it.
+
+    Feed it the continuation's pieces: it returns nothing until ``HOLD_CHARS``
+    have arrived, then the joined head, then every later piece unchanged.
+    """
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.joined = not prefix
+        self.held: list[str] = []
+
+    def feed(self, piece: str) -> str:
+        if self.joined:
+            return piece
+        self.held.append(piece)
+        return "" if sum(map(len, self.held)) < HOLD_CHARS else self.release()
+
+    def release(self) -> str:
+        """Join whatever is held now (the stream ended before HOLD_CHARS)."""
+        if self.joined:
+            return ""
+        self.joined = True
+        return join_seam(self.prefix, "".join(self.held))

@@ -10,14 +10,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bookgen.config import Settings
 from bookgen.generation import prompts
 from bookgen.generation.forms import BookForm
 from bookgen.generation.hub import ChangeEvent, Hub
 from bookgen.generation.machine import (
-    ACTIVE,
     Action,
     Finish,
     Step,
@@ -28,17 +27,18 @@ from bookgen.generation.machine import (
     resume_status,
 )
 from bookgen.generation.streamer import MessageStreamer, run_shielded
-from bookgen.llm import LLMProvider
+from bookgen.llm import ChatMessage, LLMProvider
+from bookgen.llm.prompt_markers import TaskKind, chapter_task, summary_task
 from bookgen.storage.models import (
+    ACTIVE_STATUSES,
     Book,
     BookStatus,
-    Message,
     MessageKind,
     MessageStatus,
     Role,
     utcnow,
 )
-from bookgen.storage.store import BookSnapshot, Store
+from bookgen.storage.store import BookSnapshot, NewMessage, Store
 
 __all__ = ["ActionResult", "GenerationService", "store_new_book"]
 
@@ -53,12 +53,23 @@ class ActionResult:
     reason: str = ""
 
 
+@dataclass
+class _Runner:
+    """This process's runner of one book: how to stop it, and whether to look again.
+
+    ``again`` is set when someone asked for a runner while this one was already
+    there (an approval while the outline runner is leaving, say): before it
+    leaves, the runner looks at the book once more instead of refusing the work.
+    """
+
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    again: bool = False
+
+
 async def store_new_book(store: Store, form: BookForm, *, default_model: str) -> Book:
     """A book, its thread and the author's first request, in one transaction."""
     book = form.to_book(default_model=default_model)
-    request = Message(
-        book_id=0,
-        thread_id=0,
+    request = NewMessage(
         role=Role.USER,
         kind=MessageKind.REQUEST,
         content=prompts.request_summary(book),
@@ -83,8 +94,8 @@ class GenerationService:
         self.hub = hub
         self.settings = settings
         self.owner = owner or uuid.uuid4().hex[:16]
-        self._stops: dict[int, asyncio.Event] = {}
-        self._tasks: set[asyncio.Task] = set()
+        self._runners: dict[int, _Runner] = {}
+        self._tasks: set[asyncio.Task[bool]] = set()
 
     # --- author actions --------------------------------------------------
     async def create_book(self, form: BookForm) -> Book:
@@ -92,18 +103,13 @@ class GenerationService:
         return await store_new_book(self.store, form, default_model=self.settings.model)
 
     async def approve(self, book_id: int, version: int | None = None) -> ActionResult:
-        return await self._act(
-            book_id,
-            Action.APPROVE,
-            BookStatus.WRITING,
-            version,
-            Message(
-                book_id=book_id,
-                thread_id=0,
-                role=Role.USER,
-                kind=MessageKind.APPROVAL,
-                content="Outline approved. Write the chapters.",
-            ),
+        approval = NewMessage(
+            role=Role.USER,
+            kind=MessageKind.APPROVAL,
+            content="Outline approved. Write the chapters.",
+        )
+        return await self._decide(
+            book_id, Action.APPROVE, BookStatus.WRITING, version, approval
         )
 
     async def reject(
@@ -114,18 +120,11 @@ class GenerationService:
             return ActionResult(False, "Say what should change in the outline.")
         if len(feedback) > 4000:
             return ActionResult(False, "Feedback is limited to 4,000 characters.")
-        return await self._act(
-            book_id,
-            Action.REJECT,
-            BookStatus.OUTLINING,
-            version,
-            Message(
-                book_id=book_id,
-                thread_id=0,
-                role=Role.USER,
-                kind=MessageKind.FEEDBACK,
-                content=feedback,
-            ),
+        message = NewMessage(
+            role=Role.USER, kind=MessageKind.FEEDBACK, content=feedback
+        )
+        return await self._decide(
+            book_id, Action.REJECT, BookStatus.OUTLINING, version, message
         )
 
     async def stop(self, book_id: int) -> ActionResult:
@@ -134,8 +133,8 @@ class GenerationService:
             from_statuses=allowed_from(Action.STOP),
             to_status=BookStatus.STOPPED,
         )
-        if ok and (event := self._stops.get(book_id)) is not None:
-            event.set()
+        if ok and (runner := self._runners.get(book_id)) is not None:
+            runner.stop.set()
         await self.hub.publish(ChangeEvent(book_id))
         return ActionResult(ok, "" if ok else "Nothing is being written right now.")
 
@@ -156,15 +155,16 @@ class GenerationService:
         await self.hub.publish(ChangeEvent(book_id))
         return ActionResult(ok, "" if ok else "The book is already being written.")
 
-    async def _act(
+    async def _decide(
         self,
         book_id: int,
         action: str,
         to_status: BookStatus,
         version: int | None,
-        message: Message,
+        message: NewMessage,
     ) -> ActionResult:
-        ok = await self.store.transition_with_message(
+        """The author's decision on an outline: its message lands only if it wins."""
+        ok = await self.store.transition(
             book_id,
             from_statuses=allowed_from(action),
             to_status=to_status,
@@ -177,67 +177,73 @@ class GenerationService:
     # --- the runner ------------------------------------------------------
     def is_running(self, book_id: int) -> bool:
         """A runner of this process is writing the book now."""
-        return book_id in self._stops
+        return book_id in self._runners
 
     def needs_runner(self, book: Book) -> bool:
         """Should be generating, and no live runner holds its lease."""
-        if book.status not in ACTIVE:
+        if book.status not in ACTIVE_STATUSES:
             return False
         return book.lease_until is None or book.lease_until < utcnow()
 
     async def run(self, book_id: int) -> bool:
         """Write until the book waits for its author, stops, fails or completes.
 
-        Returns False at once if another runner holds the book's lease.
+        Exactly one runner per book: this process reserves the book before its
+        first await (so concurrent calls here cannot both pass), and the lease
+        in SQL is granted to one runner at a time across processes. Returns
+        False at once when another runner has the book.
         """
-        if book_id in self._stops or not await self.store.claim_lease(
-            book_id, self.owner, self.settings.lease_s
-        ):
+        if (running := self._runners.get(book_id)) is not None:
+            running.again = True
             return False
-        stop = self._stops[book_id] = asyncio.Event()
+        runner = self._runners[book_id] = _Runner()
+        ran = False
         try:
-            while not stop.is_set():
-                snap = await self.store.snapshot(book_id)
-                if snap is None:
+            while True:
+                runner.again = False
+                if not await self.store.claim_lease(
+                    book_id, self.owner, self.settings.lease_s
+                ):
                     break
-                step = next_step(snap.book, snap.messages)
-                if step is None:
+                ran = True
+                try:
+                    await self._write_book(book_id, runner.stop)
+                finally:
+                    # Even when cancelled (shutdown), the lease is freed for the
+                    # next start.
+                    await run_shielded(self.store.release_lease(book_id, self.owner))
+                if not runner.again:
                     break
-                if isinstance(step, Finish):
-                    await self.store.transition(
-                        book_id, from_statuses=ACTIVE, to_status=step.status
-                    )
-                    await self.hub.publish(ChangeEvent(book_id))
-                    continue
-                if not await self._write(snap, step, stop):
-                    break
+                runner.stop = asyncio.Event()  # a new request: a new stop to obey
         finally:
-            self._stops.pop(book_id, None)
-            # Even when cancelled (shutdown), the lease is freed for the next start.
-            await run_shielded(self.store.release_lease(book_id, self.owner))
-        return True
+            del self._runners[book_id]
+        return ran
+
+    async def _write_book(self, book_id: int, stop: asyncio.Event) -> None:
+        """The runner's loop, under the lease: one step of the machine at a time."""
+        while not stop.is_set():
+            snap = await self.store.snapshot(book_id)
+            step = None if snap is None else next_step(snap.book, snap.messages)
+            if snap is None or step is None:
+                return
+            if isinstance(step, Finish):
+                await self.store.transition(
+                    book_id, from_statuses=ACTIVE_STATUSES, to_status=step.status
+                )
+                await self.hub.publish(ChangeEvent(book_id))
+                continue
+            if not await self._write(snap, step, stop):
+                return
 
     async def _write(self, snap: BookSnapshot, step: Step, stop: asyncio.Event) -> bool:
         """Stream one message; False when the book must not go on."""
         book = snap.book
         assert book.id is not None
         prompt, task = self._prompt_for(snap, step)
-        if step.resume_message_id is not None:
-            message_id = step.resume_message_id
-            text = await self.store.reopen_message(message_id)
-        else:
-            message = await self.store.add_message(
-                Message(
-                    book_id=book.id,
-                    thread_id=0,
-                    role=Role.ASSISTANT,
-                    kind=step.kind,
-                    chapter=step.chapter,
-                    status=MessageStatus.STREAMING,
-                )
-            )
-            assert message.id is not None
-            message_id, text = message.id, ""
+        started = await self._start_message(book.id, step)
+        if started is None:  # the message or the book is gone
+            return False
+        message_id, text = started
         await self.hub.publish(ChangeEvent(book.id))
         streamer = MessageStreamer(
             provider=self.provider,
@@ -265,19 +271,39 @@ class GenerationService:
             return True
         if outcome.status in (MessageStatus.ERROR, MessageStatus.INTERRUPTED):
             await self.store.transition(
-                book.id, from_statuses=ACTIVE, to_status=BookStatus.ERROR
+                book.id, from_statuses=ACTIVE_STATUSES, to_status=BookStatus.ERROR
             )
         await self.hub.publish(ChangeEvent(book.id))
         return False
 
-    def _prompt_for(self, snap: BookSnapshot, step: Step) -> tuple[list, str]:
+    async def _start_message(self, book_id: int, step: Step) -> tuple[int, str] | None:
+        """The message to stream into and its text so far: reopened, or new."""
+        if step.resume_message_id is not None:
+            text = await self.store.reopen_message(step.resume_message_id)
+            return None if text is None else (step.resume_message_id, text)
+        message = await self.store.add_message(
+            book_id,
+            NewMessage(
+                role=Role.ASSISTANT,
+                kind=step.kind,
+                chapter=step.chapter,
+                status=MessageStatus.STREAMING,
+            ),
+        )
+        if message is None or message.id is None:
+            return None
+        return message.id, ""
+
+    def _prompt_for(
+        self, snap: BookSnapshot, step: Step
+    ) -> tuple[list[ChatMessage], str]:
         book, messages = snap.book, snap.messages
         if step.kind == MessageKind.OUTLINE:
             thread = [m for m in messages if m.id != step.resume_message_id]
             revising = any(m.kind == MessageKind.FEEDBACK for m in thread)
             return (
                 prompts.outline_conversation(book, thread),
-                "revise outline" if revising else "outline",
+                TaskKind.REVISE_OUTLINE if revising else TaskKind.OUTLINE,
             )
         outline = approved_outline(messages)
         outline_text = outline.content if outline else ""
@@ -293,7 +319,7 @@ class GenerationService:
                 prompts.chapter_prompt(
                     book, outline_text, step.chapter or 1, summaries
                 ),
-                f"chapter {step.chapter}",
+                chapter_task(step.chapter or 1),
             )
         chapter = next(
             m
@@ -304,7 +330,7 @@ class GenerationService:
         )
         return (
             prompts.summary_prompt(book, step.chapter or 1, chapter.content),
-            f"summary of chapter {step.chapter}",
+            summary_task(step.chapter or 1),
         )
 
     def start(self, book_id: int) -> None:
@@ -321,9 +347,9 @@ class GenerationService:
     # --- recovery --------------------------------------------------------
     async def resume_orphans(self) -> list[int]:
         """Start runners for books whose generation died (lease expired)."""
-        started = []
-        for book_id in await self.store.orphaned_books(ACTIVE):
-            if book_id not in self._stops:
+        started: list[int] = []
+        for book_id in await self.store.orphaned_books():
+            if book_id not in self._runners:
                 self.start(book_id)
                 started.append(book_id)
         return started

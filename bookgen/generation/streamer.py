@@ -17,23 +17,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
 from bookgen.config import Settings
 from bookgen.generation.hub import Hub, TextEvent
-from bookgen.generation.seam import HOLD_CHARS, join_seam
+from bookgen.generation.seam import Seam
 from bookgen.llm import ChatMessage, LLMProvider, ProviderError, StreamStats
 from bookgen.llm.provider import StreamInterrupted
 from bookgen.storage.models import MessageStatus
 from bookgen.storage.store import Store
 
-__all__ = ["MessageStreamer", "StreamOutcome", "backoff_delay", "run_shielded"]
+__all__ = [
+    "Flusher",
+    "MessageStreamer",
+    "ProgressClock",
+    "StreamEnd",
+    "StreamOutcome",
+    "backoff_delay",
+    "run_shielded",
+]
 
 T = TypeVar("T")
-
-_END = object()
 
 
 async def run_shielded(aw: Awaitable[T]) -> T:
@@ -57,7 +63,19 @@ async def run_shielded(aw: Awaitable[T]) -> T:
     return result
 
 
-async def _take(queue: asyncio.Queue[object], timeout: float) -> list[object]:
+# --- what the reader hands the consumer ------------------------------------
+@dataclass(frozen=True, slots=True)
+class StreamEnd:
+    """The provider's stream is over: finished (``error`` None) or failed."""
+
+    error: ProviderError | None = None
+
+
+# Text as it arrives (plain strings: one per token, so no wrapper), then one end.
+Received = str | StreamEnd
+
+
+async def _take(queue: asyncio.Queue[Received], timeout: float) -> list[Received]:
     """Everything queued, waiting up to ``timeout`` for the first item.
 
     Taking all that is queued means one flush per interval however fast the
@@ -72,39 +90,107 @@ async def _take(queue: asyncio.Queue[object], timeout: float) -> list[object]:
     return [first, *_take_nowait(queue)]
 
 
-def _take_nowait(queue: asyncio.Queue[object]) -> list[object]:
-    items = []
+def _take_nowait(queue: asyncio.Queue[Received]) -> list[Received]:
+    items: list[Received] = []
     while not queue.empty():
         items.append(queue.get_nowait())
     return items
 
 
+class ProgressClock:
+    """When the provider last sent something, for the stall watchdog.
+
+    The reader stamps it per chunk and the consumer compares: a timer per
+    token would cost more than the token.
+    """
+
+    __slots__ = ("last",)
+
+    def __init__(self) -> None:
+        self.last = time.monotonic()
+
+    def tick(self) -> None:
+        self.last = time.monotonic()
+
+    def quiet_for(self) -> float:
+        return time.monotonic() - self.last
+
+
+class Flusher:
+    """One attempt's text on its way out: to the viewers, then the chunk log.
+
+    The first text flushes at once (leading edge), later text at most once per
+    ``interval``; with nothing pending a flush every ``beat`` still renews the
+    lease. ``text`` is the whole message as flushed so far.
+    """
+
+    def __init__(
+        self,
+        *,
+        text: str,
+        book_id: int,
+        message_id: int,
+        hub: Hub,
+        append: Callable[[str], Awaitable[bool]],
+        interval: float,
+        beat: float,
+    ) -> None:
+        self.text = text
+        self.book_id = book_id
+        self.message_id = message_id
+        self.hub = hub
+        self.append = append
+        self.interval = interval
+        self.beat = beat
+        self._pending: list[str] = []
+        self._pending_since = 0.0  # wall time the oldest pending text arrived
+        self._last_flush = 0.0  # monotonic; 0 makes the first flush immediate
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._pending)
+
+    def add(self, piece: str) -> None:
+        if piece:
+            if not self._pending:
+                self._pending_since = time.time()
+            self._pending.append(piece)
+
+    def window_left(self) -> float:
+        """Seconds until the current flush window closes."""
+        return max(self._last_flush + self.interval - time.monotonic(), 0)
+
+    def due(self) -> bool:
+        """Pending text whose window closed, or a heartbeat that is due."""
+        since = time.monotonic() - self._last_flush
+        return since >= self.interval if self._pending else since >= self.beat
+
+    async def flush(self, *, draining: bool = False) -> bool:
+        """Publish and log what is pending (maybe nothing: a heartbeat).
+
+        Returns False when the runner no longer owns the book. The chunk log
+        writes in its own task, so a cancelled flush still lands; while
+        draining we also wait for it, whatever happens.
+        """
+        piece = "".join(self._pending)
+        self._pending.clear()
+        self._last_flush = time.monotonic()
+        offset = len(self.text)
+        self.text += piece
+        if piece:  # viewers first: the database write must not delay them
+            event = TextEvent(
+                self.book_id, self.message_id, offset, piece, self._pending_since
+            )
+            await self.hub.publish(event)
+        append = self.append(piece)
+        return await (run_shielded(append) if draining else append)
+
+
 @dataclass
-class _Attempt:
+class _AttemptResult:
     text: str
     owned: bool
     error: ProviderError | None = None
-
-
-class _Seam:
-    """Holds the head of a continuation until it can be joined to the text before it."""
-
-    def __init__(self, prefix: str) -> None:
-        self.prefix = prefix
-        self.joined = not prefix
-        self.held: list[str] = []
-
-    def feed(self, piece: str) -> str:
-        if self.joined:
-            return piece
-        self.held.append(piece)
-        return "" if sum(map(len, self.held)) < HOLD_CHARS else self.release()
-
-    def release(self) -> str:
-        if self.joined:
-            return ""
-        self.joined = True
-        return join_seam(self.prefix, "".join(self.held))
 
 
 @dataclass
@@ -162,8 +248,7 @@ class MessageStreamer:
                 result = await self._attempt(
                     book_id, message_id, model, messages, text, stats
                 )
-                text = result.text
-                exc = result.error
+                text, exc = result.text, result.error
                 if not result.owned or self.stop_requested():
                     break
                 if exc is None:
@@ -186,10 +271,11 @@ class MessageStreamer:
                 message_id,
                 MessageStatus.INTERRUPTED,
                 stats,
+                text,
                 "Interrupted by a server restart; it continues on the next start.",
             )
             raise
-        return await self._finish(message_id, status, stats, error)
+        return await self._finish(message_id, status, stats, text, error)
 
     async def _attempt(
         self,
@@ -199,7 +285,7 @@ class MessageStreamer:
         messages: list[ChatMessage],
         text: str,
         stats: StreamStats,
-    ) -> _Attempt:
+    ) -> _AttemptResult:
         """One provider call, flushing as it goes; never raises for provider faults.
 
         A continuation's head is held at the seam until it can be joined; if
@@ -207,80 +293,28 @@ class MessageStreamer:
         at (a fragment of a repeated tail would be glued on twice): the retry
         asks for it again.
         """
-        seam = _Seam(text)
-        pending: list[str] = []
-        pending_since = 0.0  # wall time the oldest pending text was received
-        last_flush = 0.0
-        interval = self.settings.flush_interval_s
-        queue: asyncio.Queue[object] = asyncio.Queue()
-        beat, stall = self.settings.lease_s / 3, self.settings.stall_timeout_s
-        progress = [time.monotonic()]  # when the provider last sent something
-        reader = asyncio.create_task(
-            self._read(messages, model, stats, queue, progress)
+        seam = Seam(text)
+        flusher = Flusher(
+            text=text,
+            book_id=book_id,
+            message_id=message_id,
+            hub=self.hub,
+            append=lambda piece: self._append(book_id, message_id, piece),
+            interval=self.settings.flush_interval_s,
+            beat=self.settings.lease_s / 3,
         )
-
-        def add(piece: str) -> None:
-            nonlocal pending_since
-            if piece:
-                if not pending:
-                    pending_since = time.time()
-                pending.append(piece)
-
-        async def flush(draining: bool = False) -> bool:
-            nonlocal text, last_flush
-            piece = "".join(pending)
-            pending.clear()
-            last_flush = time.monotonic()
-            offset = len(text)
-            text += piece
-            if piece:  # viewers first: the database write must not delay them
-                event = TextEvent(book_id, message_id, offset, piece, pending_since)
-                await self.hub.publish(event)
-            # The chunk log writes in its own task, so a cancelled flush still
-            # lands; while draining we also wait for it, whatever happens.
-            append = self._append(book_id, message_id, piece)
-            return await (run_shielded(append) if draining else append)
-
+        queue: asyncio.Queue[Received] = asyncio.Queue()
+        clock = ProgressClock()
+        reader = asyncio.create_task(self._read(messages, model, stats, queue, clock))
         try:
-            while True:
-                if pending:
-                    # Inside a window: sleep to its end, then take all that came
-                    # (one wake-up per window, not one per token).
-                    await asyncio.sleep(
-                        max(last_flush + interval - time.monotonic(), 0)
-                    )
-                    batch = _take_nowait(queue)
-                else:
-                    batch = await _take(queue, min(beat, stall / 4))
-                if not batch and time.monotonic() - progress[0] > stall:
-                    reader.cancel()  # the provider went quiet: a stalled attempt
-                    batch = [StreamInterrupted(f"no data for {stall:g} s")]
-                for item in batch:
-                    if isinstance(item, str):
-                        add(seam.feed(item))
-                end = batch[-1] if batch and not isinstance(batch[-1], str) else None
-                if end is _END:
-                    add(seam.release())
-                if end is not None:
-                    owned = await flush()
-                    error = end if isinstance(end, ProviderError) else None
-                    return _Attempt(text, owned, error)
-                if self.stop_requested():
-                    await flush()
-                    return _Attempt(text, False)
-                since = time.monotonic() - last_flush
-                if (
-                    since >= interval if pending else since >= beat
-                ) and not await flush():
-                    return _Attempt(text, False)
+            return await self._consume(queue, seam, flusher, clock, reader)
         except asyncio.CancelledError:
             # Drain: what already arrived reaches the database before we go.
             for item in _take_nowait(queue):
                 if isinstance(item, str):
-                    add(seam.feed(item))
-            if pending:
-                await flush(draining=True)
-            # Everything published is in the database before we go.
+                    flusher.add(seam.feed(item))
+            if flusher.pending:
+                await flusher.flush(draining=True)
             await run_shielded(self.store.settle_writes())
             raise
         finally:
@@ -289,35 +323,68 @@ class MessageStreamer:
             # cancellation of this task must still propagate.
             await asyncio.wait([reader])
 
+    async def _consume(
+        self,
+        queue: asyncio.Queue[Received],
+        seam: Seam,
+        flusher: Flusher,
+        clock: ProgressClock,
+        reader: asyncio.Task[None],
+    ) -> _AttemptResult:
+        """Take what the reader sent, a window at a time, until the stream ends."""
+        stall = self.settings.stall_timeout_s
+        idle_wait = min(flusher.beat, stall / 4)
+        while True:
+            if flusher.pending:
+                # Inside a window: sleep to its end, then take all that came
+                # (one wake-up per window, not one per token).
+                await asyncio.sleep(flusher.window_left())
+                batch = _take_nowait(queue)
+            else:
+                batch = await _take(queue, idle_wait)
+            if not batch and clock.quiet_for() > stall:
+                reader.cancel()  # the provider went quiet: a stalled attempt
+                batch = [StreamEnd(StreamInterrupted(f"no data for {stall:g} s"))]
+            for item in batch:
+                if isinstance(item, str):
+                    flusher.add(seam.feed(item))
+            end = batch[-1] if batch else None
+            if isinstance(end, StreamEnd):
+                if end.error is None:
+                    flusher.add(seam.release())
+                owned = await flusher.flush()
+                return _AttemptResult(flusher.text, owned, end.error)
+            if self.stop_requested():
+                await flusher.flush()
+                return _AttemptResult(flusher.text, owned=False)
+            if flusher.due() and not await flusher.flush():
+                return _AttemptResult(flusher.text, owned=False)
+
     async def _read(
         self,
         messages: list[ChatMessage],
         model: str,
         stats: StreamStats,
-        queue: asyncio.Queue[object],
-        progress: list[float],
+        queue: asyncio.Queue[Received],
+        clock: ProgressClock,
     ) -> None:
-        """Producer: provider chunks into the queue, noting when each arrived.
-
-        The stall timeout is watched by the consumer from ``progress``: a timer
-        per token would cost more than the token.
-        """
-        stream: AsyncIterator[str] = self.provider.stream(
+        """Producer: provider chunks into the queue, then one StreamEnd."""
+        stream: AsyncGenerator[str, None] = self.provider.stream(
             messages, model=model, stats=stats
         )
         try:
             async for piece in stream:
-                progress[0] = time.monotonic()
+                clock.tick()
                 queue.put_nowait(piece)
-            queue.put_nowait(_END)
+            queue.put_nowait(StreamEnd())
         except ProviderError as exc:
-            queue.put_nowait(exc)
+            queue.put_nowait(StreamEnd(exc))
         except Exception as exc:
-            queue.put_nowait(StreamInterrupted(f"unexpected: {exc!r}"))
+            queue.put_nowait(StreamEnd(StreamInterrupted(f"unexpected: {exc!r}")))
         finally:
             # Closing a broken stream may fail again; its error is already known.
             with contextlib.suppress(Exception):
-                await stream.aclose()  # type: ignore[attr-defined]
+                await stream.aclose()
 
     async def _append(self, book_id: int, message_id: int, piece: str) -> bool:
         """Log ``piece`` (may be empty) and renew the lease; False if not ours."""
@@ -350,9 +417,11 @@ class MessageStreamer:
         message_id: int,
         status: MessageStatus,
         stats: StreamStats,
+        text: str,
         error: str = "",
     ) -> StreamOutcome:
-        text = await run_shielded(
+        """Fold the chunk log and give the message its final status."""
+        folded = await run_shielded(
             self.store.finish_message(
                 message_id,
                 status=status,
@@ -361,4 +430,5 @@ class MessageStreamer:
                 completion_tokens=stats.completion_tokens,
             )
         )
-        return StreamOutcome(status, text, error)
+        # None only if the message was deleted meanwhile: report what we wrote.
+        return StreamOutcome(status, text if folded is None else folded, error)

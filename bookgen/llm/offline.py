@@ -1,4 +1,4 @@
-"""An httpx transport that answers OpenAI chat-completion requests offline.
+"""An httpx2 transport that answers OpenAI chat-completion requests offline.
 
 The app talks to every model through the official ``openai`` SDK. Plugging this
 transport into the SDK's HTTP client turns the built-in writer into one more
@@ -15,7 +15,7 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
+import httpx2
 
 from bookgen.llm.offline_writer import split_words, write_reply
 
@@ -25,10 +25,10 @@ MODEL_NAME = "bookgen-offline"
 TICK_S = 0.05  # the transport's timer granularity
 
 
-def _error(status: int, message: str, kind: str) -> httpx.Response:
+def _error(status: int, message: str, kind: str) -> httpx2.Response:
     """An error in the shape the SDK maps to its exception classes."""
     body = {"error": {"message": message, "type": kind, "param": None, "code": None}}
-    return httpx.Response(status, json=body)
+    return httpx2.Response(status, json=body)
 
 
 def _words_in(messages: list[dict[str, Any]]) -> int:
@@ -47,7 +47,7 @@ def _event(payload: object) -> bytes:
     return f"data: {data}\n\n".encode()
 
 
-class _EventStream(httpx.AsyncByteStream):
+class _EventStream(httpx2.AsyncByteStream):
     """The SSE body: a role chunk, one chunk per word at the set pace, the finish
     chunk, an optional usage chunk and ``[DONE]``.
 
@@ -120,14 +120,14 @@ class _EventStream(httpx.AsyncByteStream):
         self._sent = self._total
 
 
-class OfflineTransport(httpx.AsyncBaseTransport):
+class OfflineTransport(httpx2.AsyncBaseTransport):
     """Serves ``POST …/chat/completions`` and ``GET …/models`` from the offline
     writer; ``words_per_second <= 0`` streams without delay."""
 
     def __init__(self, words_per_second: float = 30.0) -> None:
         self.words_per_second = words_per_second
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         path = request.url.path.rstrip("/")
         if request.method == "POST" and path.endswith("/chat/completions"):
             try:
@@ -141,13 +141,13 @@ class OfflineTransport(httpx.AsyncBaseTransport):
             "owned_by": "bookgen",
         }
         if request.method == "GET" and path.endswith("/models"):
-            return httpx.Response(200, json={"object": "list", "data": [model]})
+            return httpx2.Response(200, json={"object": "list", "data": [model]})
         if request.method == "GET" and path.endswith(f"/models/{MODEL_NAME}"):
-            return httpx.Response(200, json=model)
+            return httpx2.Response(200, json=model)
         message = f"Unknown request URL: {request.method} {request.url.path}"
         return _error(404, message, "invalid_request_error")
 
-    async def _complete(self, raw: bytes) -> httpx.Response:
+    async def _complete(self, raw: bytes) -> httpx2.Response:
         try:
             body = json.loads(raw or b"null")
         except (ValueError, UnicodeDecodeError):
@@ -189,7 +189,7 @@ class OfflineTransport(httpx.AsyncBaseTransport):
             message = {"role": "assistant", "content": "".join(pieces), "refusal": None}
             choice = {"index": 0, "message": message, "finish_reason": finish}
             data = {**head, "choices": [choice], "usage": usage}
-            return httpx.Response(200, json=data)
+            return httpx2.Response(200, json=data)
         options = body.get("stream_options")
         wants_usage = isinstance(options, dict) and bool(options.get("include_usage"))
         wps = self.words_per_second
@@ -201,4 +201,4 @@ class OfflineTransport(httpx.AsyncBaseTransport):
             1.0 / wps if wps > 0 else 0.0,
         )
         headers = {"content-type": "text/event-stream", "cache-control": "no-cache"}
-        return httpx.Response(200, headers=headers, stream=events)
+        return httpx2.Response(200, headers=headers, stream=events)

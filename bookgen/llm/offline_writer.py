@@ -1,11 +1,17 @@
 """Deterministic stand-in for an LLM, so demos and tests need no network or API key.
 
 It reads chat messages the way the app's prompts are written (a ``Book settings:``
-block and a ``Task: ...`` line in the last user message) and writes outlines,
-chapters, continuations and summaries from templates. Randomness comes from
+block and a ``Task: ...`` line in the last user message, markers shared with
+prompts.py through ``prompt_markers``) and writes outlines, chapters,
+continuations and summaries from templates. Randomness comes from
 ``random.Random`` seeded by a SHA-256 of the request, so equal requests give
 byte-identical replies, and the continuation of a cut-off reply is exactly the
 rest of that reply.
+
+Templates (``offline_phrases.txt``) name their slots briefly: ``{P}`` hero,
+``{A}`` ally, ``{R}`` rival, ``{n}``/``{n2}`` nouns, ``{nh}`` a noun's head word,
+``{pl}`` place, ``{adj}`` mood, ``{tadj}`` theme adjective, ``{v}`` verb,
+``{T}`` time, ``{ct}`` chapter title, and pronouns ``{he}``, ``{him}``, ``{his}``.
 """
 
 from __future__ import annotations
@@ -13,43 +19,354 @@ from __future__ import annotations
 import hashlib
 import random
 import re
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-__all__ = ["split_words", "write_reply"]
+from bookgen.llm.prompt_markers import (
+    CHAPTER_TEXT,
+    CONTINUE,
+    FEEDBACK,
+    TASK,
+    TEXT_SO_FAR,
+    Setting,
+    TaskKind,
+    chapter_heading,
+)
 
-# Word lists and templates, one per line; an indented line continues the one above.
-_DATA = (Path(__file__).with_name("offline_phrases.txt")).read_text(encoding="utf-8")
+__all__ = ["Request", "read_request", "split_words", "write_reply"]
 
 
-def _parse(text: str) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    cur: list[str] = []
+# --- word lists and templates ------------------------------------------------
+def _parse_phrases(text: str) -> dict[str, list[str]]:
+    """``[section]`` starts a list; one entry per line; an indented line continues
+    the entry above (glued without a space around ``|`` and ``;``)."""
+    sections: dict[str, list[str]] = {}
+    entries: list[str] = []
     for line in text.splitlines():
         if line.startswith("#"):
             continue
         if line.startswith("["):
-            cur = out.setdefault(line.strip("[]"), [])
-        elif line.startswith("  ") and cur:
-            glue = cur[-1].endswith(("|", ";")) or line.strip()[0] in "|;"
-            cur[-1] += ("" if glue else " ") + line.strip()
+            entries = sections.setdefault(line.strip("[]"), [])
+        elif line.startswith("  ") and entries:
+            glue = entries[-1].endswith(("|", ";")) or line.strip()[0] in "|;"
+            entries[-1] += ("" if glue else " ") + line.strip()
         elif line.strip():
-            cur.append(line.strip())
-    return out
+            entries.append(line.strip())
+    return sections
 
 
-_D = _parse(_DATA)
-_L = {k: v[0].split(";") for k, v in _D.items() if ";" in v[0] and len(v) == 1}
-_W = {k: set(" ".join(_D[k]).split()) for k in ("stop", "det", "small", "person")}
-_FEMALE, _MALE, _SURNAMES = (_D[k][0].split() for k in ("female", "male", "surname"))
-_KEYS = _L["keys"]
-_HEADING = "^[ \t]*##[ \t]*Chapter[ \t]+{}[ \t]*[:.\\-\u2013\u2014][ \t]*(.+?)[ \t]*$"
-_TASK = re.compile(r"^[ \t]*Task:[ \t]*(.+?)[ \t]*$", re.M | re.I)
-_MARK = "^[ \t]*{}:[ \t]*\n?"
+_PHRASES = _parse_phrases(
+    Path(__file__).with_name("offline_phrases.txt").read_text(encoding="utf-8")
+)
+
+
+def _word_set(section: str) -> set[str]:
+    return set(" ".join(_PHRASES[section]).split())
+
+
+def _semicolon_list(section: str) -> list[str]:
+    return _PHRASES[section][0].split(";")
+
+
+_STOP_WORDS = _word_set("stop")
+_DETERMINERS = _word_set("det")
+_SMALL_WORDS = _word_set("small")  # stay lower case in titles
+_PERSON_NOUNS = _word_set("person")
+_FEMALE_NAMES = _PHRASES["female"][0].split()
+_MALE_NAMES = _PHRASES["male"][0].split()
+_SURNAMES = _PHRASES["surname"][0].split()
+# Slots every template may use, each filled from its own list (in this order).
+_SLOT_LISTS = {
+    slot: _semicolon_list(slot) for slot in ("sense", "feel", "verb", "time", "tod")
+}
+_SHORT_SENTENCES = _semicolon_list("short")
+_TITLE_TEMPLATES = _semicolon_list("title")
 _NAMED = (
     r"\b(?:named|called|Detective|Captain|Dr\.|Professor|Sir|Lady|Agent)\s+([A-Z]\w+)"
 )
 
 
+# --- reading the request -----------------------------------------------------
+def _label_line(label: str, *, non_empty: bool = False) -> str:
+    """A ``Label: value`` line; group 1 is the value."""
+    value = "(.+?)" if non_empty else "(.*?)"
+    return rf"^[ \t]*{re.escape(label)}:[ \t]*{value}[ \t]*$"
+
+
+def _block_start(label: str) -> re.Pattern[str]:
+    """A ``Label:`` line that opens a block of text."""
+    return re.compile(rf"^[ \t]*{re.escape(label)}:[ \t]*\n?", re.M | re.I)
+
+
+_TASK_LINE = re.compile(rf"^[ \t]*{re.escape(TASK)}:[ \t]*(.+?)[ \t]*$", re.M | re.I)
+_TEXT_SO_FAR = _block_start(TEXT_SO_FAR)
+_CHAPTER_TEXT = _block_start(CHAPTER_TEXT)
+_NUMBERED_TASK = re.compile(
+    rf"({re.escape(TaskKind.SUMMARY)}|{re.escape(TaskKind.CHAPTER)}) ?(\d+)"
+)
+# Outline chapter lines as prompt_markers.chapter_heading writes them, read
+# leniently (models vary the spacing and the punctuation after the number).
+_HEADING_NUMBER = re.compile(r"^##\s*Chapter\s+(\d+)", re.M)
+
+
+def _heading(number: str) -> str:
+    """A chapter line for ``number`` (a regex); group 1 is the chapter's title."""
+    return (
+        "^[ \t]*##[ \t]*Chapter[ \t]+"
+        + number
+        + "[ \t]*[:.\\-\u2013\u2014][ \t]*(.+?)[ \t]*$"
+    )
+
+
+def _first_match(pattern: str, texts: list[str]) -> str | None:
+    """Group 1 of the first match of a line pattern, looking through texts in order."""
+    for text in texts:
+        if found := re.search(pattern, text, re.M | re.I):
+            return found.group(1)
+    return None
+
+
+def _content(value: object) -> str:
+    if isinstance(value, list):
+        return "\n".join(str(p.get("text", "")) for p in value if isinstance(p, dict))
+    return value if isinstance(value, str) else ""
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the offline model understood from a conversation."""
+
+    # The task, normalised ("chapter 2"); for a continuation, the interrupted one.
+    task: str
+    continuing: bool
+    text_so_far: str
+    settings: dict[Setting, str]
+    # The newest user message without a continuation's tail or a chapter's text.
+    own: str
+    # The text a summary is asked for.
+    chapter_text: str
+    # Every other message, newest first.
+    others: list[str]
+
+    @property
+    def kind(self) -> TaskKind | None:
+        """The kind of task; None for a request the model does not recognise."""
+        if self.task.startswith(TaskKind.REVISE_OUTLINE):
+            return TaskKind.REVISE_OUTLINE
+        if self.task.startswith(TaskKind.OUTLINE):
+            return TaskKind.OUTLINE
+        if numbered := _NUMBERED_TASK.match(self.task):
+            return TaskKind(numbered[1])
+        return None
+
+    @property
+    def chapter(self) -> int | None:
+        numbered = _NUMBERED_TASK.match(self.task)
+        return int(numbered[2]) if numbered else None
+
+    @property
+    def feedback(self) -> str | None:
+        return _first_match(_label_line(FEEDBACK, non_empty=True), [self.own])
+
+
+def read_request(messages: list[Any]) -> Request:
+    """Parse a chat conversation the way prompts.py writes one; never raises."""
+    turns = [
+        (str(m.get("role")), _content(m.get("content")))
+        for m in messages
+        if isinstance(m, dict)
+    ]
+    user_turns = [i for i, (role, _) in enumerate(turns) if role == "user"]
+    newest = max(user_turns or [len(turns) - 1])
+    last = turns[newest][1] if turns else ""
+    others = [text for i, (_, text) in reversed(list(enumerate(turns))) if i != newest]
+    # A continuation prompt is the original message + "Task: continue ..." + text.
+    cut = _TEXT_SO_FAR.search(last)
+    head, text_so_far = (last[: cut.start()], last[cut.end() :]) if cut else (last, "")
+    continue_lines = [
+        line
+        for line in _TASK_LINE.finditer(head)
+        if line[1].lower().startswith(f"{CONTINUE} ")
+    ]
+    original = head[: continue_lines[-1].start()] if continue_lines else head
+    cut = _CHAPTER_TEXT.search(original)
+    own, chapter_text = (
+        (original[: cut.start()], original[cut.end() :]) if cut else (original, "")
+    )
+    if continue_lines:
+        task = continue_lines[-1][1][len(CONTINUE) + 1 :]
+    else:
+        task = _first_match(_TASK_LINE.pattern, [own]) or ""
+    settings = {
+        setting: value
+        for setting in Setting
+        if (value := _first_match(_label_line(setting), [own, *others])) is not None
+    }
+    return Request(
+        task=" ".join(task.lower().split()),
+        continuing=bool(continue_lines),
+        text_so_far=text_so_far.lstrip(" \t"),
+        settings=settings,
+        own=own,
+        chapter_text=chapter_text,
+        others=others,
+    )
+
+
+# --- the story behind the settings -------------------------------------------
+def _seeded(*parts: object) -> random.Random:
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+def _singular(word: str) -> str:
+    one = re.sub(r"ies$", "y", word)
+    if one != word:
+        return one
+    return re.sub(r"(?:(?<=[sxz])|(?<=[cs]h))es$|s$", "", one)
+
+
+def _noun_phrases(text: str) -> list[str]:
+    """Cheap noun spotting: short runs of content words after a determiner."""
+    tokens = re.findall(r"[A-Za-z][A-Za-z'-]*|[^\sA-Za-z]", text)
+    phrases: list[str] = []
+    i = 0
+    while i < len(tokens):
+        i += 1
+        if tokens[i - 1].lower() not in _DETERMINERS:
+            continue
+        run: list[str] = []
+        while i < len(tokens) and len(run) < 3 and tokens[i].lower() not in _STOP_WORDS:
+            if not tokens[i][0].isalpha() or tokens[i].endswith("ly"):
+                break
+            run.append(tokens[i].lower())
+            i += 1
+        if len(run) > 1 and run[-1][-1] == "s" and run[-2][-1] not in "sdn":
+            run.pop()  # "keeper discovers": the last word is probably a verb
+        if run and re.search(r"[^su]s$", run[-1]):  # singular reads better
+            run[-1] = _singular(run[-1])
+        usable = bool(run) and min(map(len, run)) > 2 and run[-1] not in _PERSON_NOUNS
+        if usable and " ".join(run[-2:]) not in phrases:
+            phrases.append(" ".join(run[-2:]))
+    return phrases
+
+
+def _setting_number(
+    settings: dict[Setting, str], setting: Setting, default: int, most: int
+) -> int:
+    digits = re.sub(r"\D", "", settings.get(setting, ""))[:6]
+    return min(most, max(1, int(digits or default)))
+
+
+class _Story:
+    """What the settings imply: word pools and a cast, fixed per title and premise."""
+
+    def __init__(self, settings: dict[Setting, str]) -> None:
+        def text(setting: Setting) -> str:
+            return settings.get(setting, "").strip()
+
+        self.title = text(Setting.TITLE) or "Untitled"
+        self.premise = text(Setting.PREMISE)
+        self.genre = text(Setting.GENRE)
+        self.audience = text(Setting.AUDIENCE)
+        self.tone = text(Setting.TONE)
+        self.chapters = _setting_number(settings, Setting.CHAPTERS, 10, 100)
+        words = _setting_number(settings, Setting.WORDS_PER_CHAPTER, 800, 50000)
+        self.words = max(10, words)
+        self._choose_theme()
+        self._choose_moods()
+        self._cast(settings.get(Setting.TITLE, ""))
+
+    def _choose_theme(self) -> None:
+        themes = [entry.split("|") for entry in _PHRASES["theme"]]
+        genre = self.genre.lower()
+        theme = next(
+            (t for t in themes if any(w in genre for w in t[0].split())), themes[-1]
+        )
+        self.nouns = _noun_phrases(self.premise) * 2 + theme[1].split()
+        self.places = theme[2].split(";")
+        self.theme_adjectives = theme[3].split()
+
+    def _choose_moods(self) -> None:
+        tone = self.tone.lower()
+        tones = [entry.split("|") for entry in _PHRASES["tone"]]
+        matching = [
+            moods for keys, moods in tones if any(k in tone for k in keys.split())
+        ]
+        self.moods = " ".join(matching).split()
+        own_words = [w for w in re.findall(r"[a-z]+", tone) if w not in _STOP_WORDS]
+        fallback = [*own_words[:2], "quiet", "uncertain", "strange", "heavy"]
+        self.moods = self.moods or fallback
+
+    def _cast(self, raw_title: str) -> None:
+        """Hero, ally and rival; the hero's pronouns follow the premise."""
+        rng = _seeded("names", raw_title, self.premise)
+        named = re.search(_NAMED, self.premise)
+        words = re.findall(r"[a-z]+", self.premise.lower())
+        she = sum(w in ("she", "her", "herself") for w in words)
+        he = sum(w in ("he", "him", "his", "himself") for w in words)
+        if he > she:
+            cast = _MALE_NAMES
+        elif she > he:
+            cast = _FEMALE_NAMES
+        else:
+            cast = rng.choice([_FEMALE_NAMES, _MALE_NAMES])
+        hero = named.group(1) if named else rng.choice(cast)
+        ally = rng.choice([n for n in _FEMALE_NAMES + _MALE_NAMES if n != hero])
+        self.hero, self.ally, self.rival = hero, ally, rng.choice(_SURNAMES)
+        self.pronouns = ("they", "them", "their")
+        if hero in _FEMALE_NAMES or (hero not in _MALE_NAMES and she > he):
+            self.pronouns = ("she", "her", "her")
+        elif hero in _MALE_NAMES or he > she:
+            self.pronouns = ("he", "him", "his")
+
+    def fill(
+        self,
+        template: str,
+        rng: random.Random,
+        chapter_title: str = "",
+        pool: list[str] | None = None,
+    ) -> str:
+        """One template with its slots drawn from the story's pools."""
+        pool = pool or self.nouns
+        noun = rng.choice(pool)
+        other = next(
+            (x for x in (rng.choice(pool) for _ in range(6)) if x != noun), pool[0]
+        )
+        he, him, his = self.pronouns
+        picked = {slot: rng.choice(words) for slot, words in _SLOT_LISTS.items()}
+        place = rng.choice(self.places)
+        mood = rng.choice(self.moods)
+        theme_adjective = rng.choice(self.theme_adjectives)
+        sentence = template.format(
+            P=self.hero,
+            A=self.ally,
+            R=self.rival,
+            n=noun,
+            n2=other,
+            ct=chapter_title,
+            nh=noun.split()[-1],
+            pl=place,
+            adj=mood,
+            tadj=theme_adjective,
+            v=picked["verb"],
+            T=picked["time"],
+            **picked,
+            he=he,
+            He=he.capitalize(),
+            him=him,
+            his=his,
+        )
+        start = 1 if sentence[:1] == '"' else 0  # capitalise inside a quote
+        return (
+            sentence[:start]
+            + sentence[start : start + 1].upper()
+            + sentence[start + 1 :]
+        )
+
+
+# --- writing -------------------------------------------------------------------
 def split_words(text: str) -> list[str]:
     """Chunk text into words, each with its preceding whitespace; join restores it."""
     pieces = re.findall(r"\s*\S+", text)
@@ -59,308 +376,284 @@ def split_words(text: str) -> list[str]:
     return pieces
 
 
-def _rng(*parts: object) -> random.Random:
-    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
-    return random.Random(int.from_bytes(digest[:8], "big"))
-
-
-def _find(pattern: str, texts: list[str], group: int = 1) -> str | None:
-    """The first match of a line pattern, looking through texts in order."""
-    hits = (re.search(pattern, t, re.M | re.I) for t in texts)
-    return next((h.group(group) for h in hits if h), None)
-
-
-def _noun_phrases(text: str) -> list[str]:
-    """Cheap noun spotting: short runs of content words after a determiner."""
-    toks, out, i = re.findall(r"[A-Za-z][A-Za-z'-]*|[^\sA-Za-z]", text), [], 0
-    while i < len(toks):
-        i += 1
-        if toks[i - 1].lower() not in _W["det"]:
-            continue
-        run: list[str] = []
-        while i < len(toks) and len(run) < 3 and toks[i].lower() not in _W["stop"]:
-            if not toks[i][0].isalpha() or toks[i].endswith("ly"):
-                break
-            run, i = [*run, toks[i].lower()], i + 1
-        if len(run) > 1 and run[-1][-1] == "s" and run[-2][-1] not in "sdn":
-            run.pop()  # "keeper discovers": the last word is probably a verb
-        if run and re.search(r"[^su]s$", run[-1]):  # singular reads better in templates
-            one = re.sub(r"ies$", "y", run[-1])
-            run[-1] = (
-                one
-                if one != run[-1]
-                else re.sub(r"(?:(?<=[sxz])|(?<=[cs]h))es$|s$", "", one)
-            )
-        ok = run and min(map(len, run)) > 2 and run[-1] not in _W["person"]
-        if ok and " ".join(run[-2:]) not in out:
-            out.append(" ".join(run[-2:]))
-    return out
-
-
-class _Book:
-    """What the settings imply: word pools and a cast, fixed per title and premise."""
-
-    def __init__(self, get: dict[str, str]) -> None:
-        def num(key: str, default: int, hi: int) -> int:
-            digits = re.sub(r"\D", "", get.get(key, ""))[:6]
-            return min(hi, max(1, int(digits or default)))
-
-        self.title, self.premise, self.genre, self.audience, self.tone = (
-            get.get(k, "").strip() for k in _KEYS[:5]
-        )
-        self.title = self.title or "Untitled"
-        self.chapters, self.words = num("chapters", 10, 100), num(_KEYS[6], 800, 50000)
-        self.words = max(10, self.words)
-        themes = [t.split("|") for t in _D["theme"]]
-        hit = (t for t in themes if any(w in self.genre.lower() for w in t[0].split()))
-        theme = next(hit, themes[-1])
-        self.nouns = _noun_phrases(self.premise) * 2 + theme[1].split()
-        self.places, self.tadjs = theme[2].split(";"), theme[3].split()
-        tone = self.tone.lower()
-        tones = [t.split("|") for t in _D["tone"]]
-        hits = [ms for ks, ms in tones if any(k in tone for k in ks.split())]
-        self.moods = " ".join(hits).split()
-        mine = [w for w in re.findall(r"[a-z]+", tone) if w not in _W["stop"]][:2]
-        self.moods = self.moods or [*mine, "quiet", "uncertain", "strange", "heavy"]
-        rng = _rng("names", get.get("title", ""), self.premise)
-        named = re.search(_NAMED, self.premise)
-        words = re.findall(r"[a-z]+", self.premise.lower())
-        she = sum(w in ("she", "her", "herself") for w in words)
-        he = sum(w in ("he", "him", "his", "himself") for w in words)
-        cast = [_FEMALE, _MALE][he > she] if he != she else rng.choice([_FEMALE, _MALE])
-        hero = named.group(1) if named else rng.choice(cast)
-        ally = rng.choice([n for n in _FEMALE + _MALE if n != hero])
-        self.names = (hero, ally, rng.choice(_SURNAMES))
-        self.pro = ("they", "them", "their")
-        if hero in _FEMALE or (hero not in _MALE and she > he):
-            self.pro = ("she", "her", "her")
-        elif hero in _MALE or he > she:
-            self.pro = ("he", "him", "his")
-
-    def fill(
-        self, tpl: str, rng: random.Random, ct: str = "", pool: list | None = None
-    ) -> str:
-        """One template with its slots drawn from the book's pools."""
-        pool = pool or self.nouns
-        n = rng.choice(pool)
-        n2 = next((x for x in (rng.choice(pool) for _ in range(6)) if x != n), pool[0])
-        he, him, his = self.pro
-        pick = {k: rng.choice(_L[k]) for k in ("sense", "feel", "verb", "time", "tod")}
-        # fmt: off
-        s = tpl.format(
-            P=self.names[0], A=self.names[1], R=self.names[2], n=n, n2=n2, ct=ct,
-            nh=n.split()[-1], pl=rng.choice(self.places), adj=rng.choice(self.moods),
-            tadj=rng.choice(self.tadjs), v=pick["verb"], T=pick["time"], **pick,
-            he=he, He=he.capitalize(), him=him, his=his,
-        )
-        # fmt: on
-        i = 1 if s[:1] == '"' else 0
-        return s[:i] + s[i : i + 1].upper() + s[i + 1 :]
+def _word_count(text: str) -> int:
+    return len(text.split())
 
 
 def _prose(
-    b: _Book, rng: random.Random, target: int, ct: str = "", opening: bool = True
+    story: _Story,
+    rng: random.Random,
+    target: int,
+    chapter_title: str = "",
+    opening: bool = True,
 ) -> str:
     """Paragraphs of template sentences totalling ``target`` words (+3 % at most)."""
-    extra = [w for w in re.findall(r"[a-z]{4,}", ct.lower()) if w not in _W["stop"]]
-    pool = b.nouns + [w for w in extra if w.title() not in b.names] * 3
-    tol, total, paras, cur, recent = max(1, target * 3 // 100), 0, [], [], []
+    title_words = [
+        w
+        for w in re.findall(r"[a-z]{4,}", chapter_title.lower())
+        if w not in _STOP_WORDS
+    ]
+    names = (story.hero, story.ally, story.rival)
+    pool = story.nouns + [w for w in title_words if w.title() not in names] * 3
+    tolerance = max(1, target * 3 // 100)
+    total = 0
+    paragraphs: list[str] = []
+    sentences: list[str] = []
+    recent: list[str] = []
     size = rng.randint(3, 6)
     while total < target:
         left = target - total
-        talk = rng.random() < 0.12 and not (paras and paras[-1].startswith('"'))
+        talk = rng.random() < 0.12 and not (
+            paragraphs and paragraphs[-1].startswith('"')
+        )
         kind = "dialogue" if talk else "body"
-        kind = "close" if left <= 25 else kind
-        kind = (
-            ("open" if ct else "open plain") if opening and not (paras or cur) else kind
-        )
-        tpl = rng.choice([t for t in _D[kind] if t not in recent] or _D[kind])
-        recent = [*recent[-12:], tpl]
-        s = b.fill(tpl, rng, ct, pool)
-        if len(s.split()) > left + tol:
-            s = b.fill(rng.choice(_L["short"]), rng, ct, pool)
-        if len(s.split()) > left + tol:
-            s = " ".join(s.split()[:left]).rstrip(',.;:!?"') + "."
-        total += len(s.split())
-        if s.startswith('"'):  # dialogue stands in its own paragraph
-            paras, cur = [*paras, *[" ".join(cur)] * bool(cur), s], []
+        if left <= 25:
+            kind = "close"
+        if opening and not (paragraphs or sentences):
+            kind = "open" if chapter_title else "open plain"
+        templates = _PHRASES[kind]
+        template = rng.choice([t for t in templates if t not in recent] or templates)
+        recent = [*recent[-12:], template]
+        sentence = story.fill(template, rng, chapter_title, pool)
+        if _word_count(sentence) > left + tolerance:
+            sentence = story.fill(
+                rng.choice(_SHORT_SENTENCES), rng, chapter_title, pool
+            )
+        if _word_count(sentence) > left + tolerance:
+            sentence = " ".join(sentence.split()[:left]).rstrip(',.;:!?"') + "."
+        total += _word_count(sentence)
+        if sentence.startswith('"'):  # dialogue stands in its own paragraph
+            if sentences:
+                paragraphs.append(" ".join(sentences))
+            paragraphs.append(sentence)
+            sentences = []
             continue
-        cur.append(s)
-        if len(cur) >= size:
-            paras, cur, size = [*paras, " ".join(cur)], [], rng.randint(3, 6)
-    return "\n\n".join(paras + [" ".join(cur)] * bool(cur))
+        sentences.append(sentence)
+        if len(sentences) >= size:
+            paragraphs.append(" ".join(sentences))
+            sentences, size = [], rng.randint(3, 6)
+    if sentences:
+        paragraphs.append(" ".join(sentences))
+    return "\n\n".join(paragraphs)
 
 
-def _chapter(b: _Book, k: int, ct: str | None) -> str:
-    rng = _rng("chapter", b.title, b.premise, k, b.words, ct or "")
-    return _prose(b, rng, b.words, ct or "")
+def _chapter(story: _Story, number: int, chapter_title: str | None) -> str:
+    rng = _seeded(
+        "chapter", story.title, story.premise, number, story.words, chapter_title or ""
+    )
+    return _prose(story, rng, story.words, chapter_title or "")
 
 
-def _title(b: _Book, rng: random.Random, taken: list[str]) -> str:
+def _title_case(title: str) -> str:
+    return " ".join(
+        word if i and word in _SMALL_WORDS else word[:1].upper() + word[1:]
+        for i, word in enumerate(title.split())
+    )
+
+
+def _chapter_title(story: _Story, rng: random.Random, taken: list[str]) -> str:
     """A chapter title from a template, title-cased, not already taken."""
+    title = ""
     for _ in range(30):
-        n, n2 = rng.choice(b.nouns), rng.choice(b.nouns)
-        adj, pl = rng.choice(b.moods + b.tadjs), rng.choice(b.places)
-        t = rng.choice(_L["title"]).format(
-            N=n, Nh=n.split()[-1], N2h=n2.split()[-1], P=b.names[0], Pl=pl, Adj=adj
+        noun, other = rng.choice(story.nouns), rng.choice(story.nouns)
+        adjective = rng.choice(story.moods + story.theme_adjectives)
+        place = rng.choice(story.places)
+        title = _title_case(
+            rng.choice(_TITLE_TEMPLATES).format(
+                N=noun,
+                Nh=noun.split()[-1],
+                N2h=other.split()[-1],
+                P=story.hero,
+                Pl=place,
+                Adj=adjective,
+            )
         )
-        w = t.split()
-        t = " ".join(
-            x if i and x in _W["small"] else x[:1].upper() + x[1:]
-            for i, x in enumerate(w)
-        )
-        if t not in taken and n != n2:
-            return t
-    return f"{t} ({len(taken) + 1})"
+        if title not in taken and noun != other:
+            return title
+    return f"{title} ({len(taken) + 1})"
+
+
+def _synopsis(story: _Story, rng: random.Random, feedback: str) -> str:
+    synopsis = story.premise or story.fill(
+        "{P} stumbles onto the {n} and cannot let it go.", rng
+    )
+    if synopsis[-1] not in ".!?\"'":
+        synopsis += "."
+    chapters = f"{story.chapters} chapters" if story.chapters > 1 else "1 chapter"
+    synopsis += story.fill(
+        f" Across {chapters}, {{P}} is pulled toward {{pl}}, with {{A}} close", rng
+    )
+    synopsis += f" by and {story.rival} never far behind."
+    audience = story.audience.lower()
+    if not re.search(r"(s|ren|people|readers)$", audience):
+        audience += " readers"
+    if kind := " ".join(x.lower() for x in (story.tone, story.genre) if x):
+        synopsis += f" It is a {kind} story"
+        if story.audience:
+            synopsis += f" for {audience}"
+        synopsis += "."
+    if feedback:
+        end = "" if feedback[-1] in ".!?" else "."
+        synopsis += f" This version was revised to address: {feedback}{end}"
+    return synopsis
+
+
+def _feedback_keywords(feedback: str) -> list[str]:
+    """The (at most four) longest content words of the feedback, in its order."""
+    words = re.findall(r"[A-Za-z'-]{4,}", feedback)
+    words = list(dict.fromkeys(w for w in words if w.lower() not in _STOP_WORDS))
+    longest = sorted(words, key=len, reverse=True)[:4]
+    return [w for w in words if w in longest]
 
 
 def _outline(
-    b: _Book, feedback: str = "", previous: dict[int, str] | None = None
+    story: _Story, feedback: str = "", previous: dict[int, str] | None = None
 ) -> str:
     """Markdown outline; with feedback, a revision that keeps earlier titles."""
-    rng, titles = _rng("outline", b.title, b.premise, b.chapters, feedback), []
-    for k in range(1, b.chapters + 1):
-        titles.append((previous or {}).get(k) or _title(b, rng, titles))
-    syn = b.premise or b.fill("{P} stumbles onto the {n} and cannot let it go.", rng)
-    syn += "" if syn[-1] in ".!?\"'" else "."
-    many = f"{b.chapters} chapter" + "s" * (b.chapters > 1)
-    syn += b.fill(
-        f" Across {many}, {{P}} is pulled toward {{pl}}, with {{A}} close", rng
+    rng = _seeded("outline", story.title, story.premise, story.chapters, feedback)
+    titles: list[str] = []
+    for number in range(1, story.chapters + 1):
+        kept = (previous or {}).get(number)
+        titles.append(kept or _chapter_title(story, rng, titles))
+    lines = [f"# {story.title}", "", _synopsis(story, rng, feedback)]
+    keywords = _feedback_keywords(feedback)
+    stages_used: list[str] = []
+    reworked = (
+        {rng.randrange(story.chapters), story.chapters - 1} if keywords else set()
     )
-    syn += f" by and {b.names[2]} never far behind."
-    aud = b.audience.lower()
-    aud += "" if re.search(r"(s|ren|people|readers)$", aud) else " readers"
-    if kind := " ".join(x.lower() for x in (b.tone, b.genre) if x):
-        syn += f" It is a {kind} story" + f" for {aud}" * bool(b.audience) + "."
-    if feedback:
-        end = "" if feedback[-1] in ".!?" else "."
-        syn += f" This version was revised to address: {feedback}{end}"
-    keys = re.findall(r"[A-Za-z'-]{4,}", feedback)
-    keys = list(dict.fromkeys(w for w in keys if w.lower() not in _W["stop"]))
-    keys = [w for w in keys if w in sorted(keys, key=len, reverse=True)[:4]]
-    lines, used = [f"# {b.title}", "", syn], []
-    woven = {rng.randrange(b.chapters), b.chapters - 1} if keys else set()
-    for k in range(b.chapters):
-        stage = 1 + min(2, 3 * k // b.chapters)
-        stage = 0 if k == 0 else 4 if k == b.chapters - 1 else stage
-        opts = _D["stage"][stage].split("|")
-        used.append(rng.choice([t for t in opts if t not in used] or opts))
-        body = [b.fill(used[-1], rng)]
-        body += [b.fill(rng.choice(_D["extra"]), rng) for _ in range(rng.randint(0, 1))]
-        if k in woven:
-            fb = ", ".join(keys[:-1]) + " and " * (len(keys) > 1) + keys[-1]
-            tpl = (
-                f"This chapter now puts more weight on {fb}, so it shapes {{P}}'s path."
+    for index in range(story.chapters):
+        stage = 1 + min(2, 3 * index // story.chapters)
+        if index == 0:
+            stage = 0
+        elif index == story.chapters - 1:
+            stage = 4
+        options = _PHRASES["stage"][stage].split("|")
+        stages_used.append(
+            rng.choice([t for t in options if t not in stages_used] or options)
+        )
+        body = [story.fill(stages_used[-1], rng)]
+        body += [
+            story.fill(rng.choice(_PHRASES["extra"]), rng)
+            for _ in range(rng.randint(0, 1))
+        ]
+        if index in reworked:
+            listed = ", ".join(keywords[:-1])
+            if len(keywords) > 1:
+                listed += " and "
+            listed += keywords[-1]
+            template = (
+                f"This chapter now puts more weight on {listed}, "
+                "so it shapes {P}'s path."
             )
-            body.insert(1, b.fill(tpl, rng))
-        lines += ["", f"## Chapter {k + 1}: {titles[k]}", "", " ".join(body)]
+            body.insert(1, story.fill(template, rng))
+        lines += ["", chapter_heading(index + 1, titles[index]), "", " ".join(body)]
     return "\n".join(lines)
 
 
-def _summary(b: _Book, k: int, ct: str | None, text: str) -> str:
+def _summary(story: _Story, number: int, chapter_title: str | None, text: str) -> str:
     """Two or three sentences naming the chapter, its people and its main nouns."""
-    rng = _rng("summary", b.title, k, text)
-    caps = re.findall(r"(?<=[a-z,;] )[A-Z][a-z]{2,}\b", text)
-    names = sorted(set(caps) - set(b.names), key=lambda w: (-caps.count(w), w))
-    names = [n for n in b.names[:2] if n in text] + names or [b.names[0]]
+    rng = _seeded("summary", story.title, number, text)
+    capitalised = re.findall(r"(?<=[a-z,;] )[A-Z][a-z]{2,}\b", text)
+    cast = (story.hero, story.ally, story.rival)
+    others = sorted(
+        set(capitalised) - set(cast), key=lambda w: (-capitalised.count(w), w)
+    )
+    names = [n for n in cast[:2] if n in text] + others or [story.hero]
     words = re.findall(r"\b[a-z]{4,}\b", text)
-    heads = {n.split()[-1] for n in b.nouns}
-    rank = lambda w: (w not in heads, -words.count(w), w)  # noqa: E731
-    topics = sorted({w for w in words if w not in _W["stop"]}, key=rank)[:3]
-    topics += [n.split()[-1] for n in b.nouns][: 3 - len(topics)]
-    label = f'Chapter {k}, "{ct}",' if ct else f"Chapter {k},"
-    who, other = names[0], names[1] if len(names) > 1 else b.names[1]
-    sents = [
+    heads = {n.split()[-1] for n in story.nouns}
+
+    def rank(word: str) -> tuple[bool, int, str]:
+        return (word not in heads, -words.count(word), word)
+
+    topics = sorted({w for w in words if w not in _STOP_WORDS}, key=rank)[:3]
+    topics += [n.split()[-1] for n in story.nouns][: 3 - len(topics)]
+    label = (
+        f'Chapter {number}, "{chapter_title}",'
+        if chapter_title
+        else f"Chapter {number},"
+    )
+    who = names[0]
+    other = names[1] if len(names) > 1 else story.ally
+    sentences = [
         f"In {label} {who} is drawn deeper into the matter of the {topics[0]}"
         f" and the {topics[1]}.",
         f"Along the way, {other} tests {who}'s resolve, and the {topics[2]} takes"
-        f" on a new and {rng.choice(b.moods)} meaning.",
-        f"The chapter closes on a {rng.choice(b.moods)} note, leaving the question"
+        f" on a new and {rng.choice(story.moods)} meaning.",
+        f"The chapter closes on a {rng.choice(story.moods)} note, leaving the question"
         f" of the {topics[0]} open and setting up what comes next.",
     ]
-    out = " ".join(sents if len(" ".join(sents).split()) <= 90 else sents[::2])
-    return out if len(out.split()) <= 90 else " ".join(out.split()[:89]) + "."
+    if _word_count(" ".join(sentences)) > 90:
+        sentences = sentences[::2]
+    summary = " ".join(sentences)
+    if _word_count(summary) <= 90:
+        return summary
+    return " ".join(summary.split()[:89]) + "."
 
 
-def _continue(base: str, full: str, so_far: str, b: _Book, ct: str | None) -> str:
-    """The rest of ``full`` if ``so_far`` is its word prefix, else fresh text."""
+def _continuation(
+    request: Request, full: str, story: _Story, chapter_title: str | None
+) -> str:
+    """The rest of ``full`` if the text so far is its word prefix, else fresh text."""
+    so_far = request.text_so_far
     words, pieces = so_far.split(), split_words(full)
     if [p.strip() for p in pieces[: len(words)]] == words:
         return "".join(pieces[len(words) :])
-    rng = _rng("continue", b.title, b.premise, base, b.words, so_far)
+    rng = _seeded(
+        "continue", story.title, story.premise, request.task, story.words, so_far
+    )
     lead = "" if so_far[-1:].isspace() else "\n\n"
-    if base.startswith("chapter"):
+    if request.task.startswith(TaskKind.CHAPTER):
         if so_far.rstrip()[-1:] not in ".!?\"'\u201d\u2019":  # mid-sentence: end it
-            dangling = words[-1].lower() in _W["stop"]
-            noun = " " + rng.choice(b.nouns).split()[-1] if dangling else ""
+            dangling = words[-1].lower() in _STOP_WORDS
+            noun = " " + rng.choice(story.nouns).split()[-1] if dangling else ""
             lead = f"{noun}, and for a while nothing else seemed to matter.\n\n"
-        left = b.words - len(words)
-        rest = _prose(b, rng, left, ct or "", False) if left > 15 else None
-        return lead + (rest or b.fill(rng.choice(_D["close"]), rng))
-    if "outline" in base:  # go on from the first chapter the text lacks
-        done = [int(n) for n in re.findall(r"^##\s*Chapter\s+(\d+)", so_far, re.M)]
-        m = re.search(_HEADING.format(max(done, default=0) + 1), full, re.M)
-        return lead + full[m.start() :].lstrip() if m else ""
+        left = story.words - len(words)
+        rest = (
+            _prose(story, rng, left, chapter_title or "", False) if left > 15 else None
+        )
+        return lead + (rest or story.fill(rng.choice(_PHRASES["close"]), rng))
+    if TaskKind.OUTLINE in request.task:  # go on from the first chapter the text lacks
+        done = [int(n) for n in _HEADING_NUMBER.findall(so_far)]
+        found = re.search(_heading(str(max(done, default=0) + 1)), full, re.M)
+        return lead + full[found.start() :].lstrip() if found else ""
     return ""
 
 
-def _content(value: object) -> str:
-    if isinstance(value, list):
-        return "\n".join(str(p.get("text", "")) for p in value if isinstance(p, dict))
-    return value if isinstance(value, str) else ""
-
-
-def write_reply(messages: list[dict]) -> str:
-    """Answer a chat conversation as the offline model; never raises on odd input."""
-    msgs = [
-        (str(m.get("role")), _content(m.get("content")))
-        for m in messages
-        if isinstance(m, dict)
-    ]
-    at = max([i for i, (r, _) in enumerate(msgs) if r == "user"] or [len(msgs) - 1])
-    last = msgs[at][1] if msgs else ""
-    others = [t for i, (_, t) in reversed(list(enumerate(msgs))) if i != at]
-    # A continuation prompt is the original message + "Task: continue ..." + text.
-    cut = re.search(_MARK.format("Text so far"), last, re.M | re.I)
-    head, so_far = (last[: cut.start()], last[cut.end() :]) if cut else (last, "")
-    cont = [t for t in _TASK.finditer(head) if t[1].lower().startswith("continue ")]
-    original = head[: cont[-1].start()] if cont else head
-    cut = re.search(_MARK.format("Chapter text"), original, re.M | re.I)
-    own, text = (
-        (original[: cut.start()], original[cut.end() :]) if cut else (original, "")
+def _help(story: _Story, request: Request) -> str:
+    about = f' on "{story.title}"' if request.settings.get(Setting.TITLE) else ""
+    return (
+        f"I'm the built-in offline writing model, happy to help{about}. I can "
+        "draft an outline, revise it from feedback, write or continue a chapter, "
+        "or summarize one. End your message with a line such as 'Task: outline' "
+        "or 'Task: chapter 1' after the book settings, and I'll get to work."
     )
-    task = (cont[-1][1][9:] if cont else _find(_TASK.pattern, [own]) or "").lower()
-    base = " ".join(task.split())
-    get = {
-        k: v
-        for k in _KEYS
-        if (v := _find(rf"^[ \t]*{k}:[ \t]*(.*?)[ \t]*$", [own, *others])) is not None
-    }
-    b = _Book(get)
-    m = re.match(r"(summary of chapter|chapter) ?(\d+)", base)
-    ct = _find(_HEADING.format(m[2]), [own, *others]) if m else None
-    if base.startswith("revise outline"):
-        prev = next(
-            (t for t in others if re.search(_HEADING.format(r"\d+"), t, re.M)), ""
+
+
+def write_reply(messages: list[Any]) -> str:
+    """Answer a chat conversation as the offline model; never raises on odd input."""
+    request = read_request(messages)
+    story = _Story(request.settings)
+    context = [request.own, *request.others]
+    number = request.chapter
+    chapter_title = (
+        _first_match(_heading(str(number)), context) if number is not None else None
+    )
+    kind = request.kind
+    if kind == TaskKind.REVISE_OUTLINE:
+        previous = next(
+            (t for t in request.others if re.search(_heading(r"\d+"), t, re.M)), ""
         )
-        heads = re.findall(_HEADING.format(r"(\d+)"), prev, re.M | re.I)
-        fb = (
-            _find(r"^[ \t]*Feedback:[ \t]*(.+?)[ \t]*$", [own])
-            or "the reviewer's notes"
-        )
-        full = _outline(b, fb, {int(i): t for i, t in heads})
-    elif base.startswith("outline"):
-        full = _outline(b)
-    elif m and m[1] == "chapter":
-        full = _chapter(b, int(m[2]), ct)
-    elif m:
-        full = _summary(b, int(m[2]), ct, text.strip())
+        titles = re.findall(_heading(r"(\d+)"), previous, re.M | re.I)
+        feedback = request.feedback or "the reviewer's notes"
+        full = _outline(story, feedback, {int(n): t for n, t in titles})
+    elif kind == TaskKind.OUTLINE:
+        full = _outline(story)
+    elif kind == TaskKind.CHAPTER and number is not None:
+        full = _chapter(story, number, chapter_title)
+    elif kind == TaskKind.SUMMARY and number is not None:
+        full = _summary(story, number, chapter_title, request.chapter_text.strip())
     else:
-        about = f' on "{b.title}"' if get.get("title") else ""
-        full = (
-            f"I'm the built-in offline writing model, happy to help{about}. I can "
-            "draft an outline, revise it from feedback, write or continue a chapter, "
-            "or summarize one. End your message with a line such as 'Task: outline' "
-            "or 'Task: chapter 1' after the book settings, and I'll get to work."
-        )
-    return _continue(base, full, so_far.lstrip(" \t"), b, ct) if cont else full
+        full = _help(story, request)
+    if request.continuing:
+        return _continuation(request, full, story, chapter_title)
+    return full

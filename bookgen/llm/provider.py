@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import email.utils
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-import httpx
+import httpx2
 import openai
 
 from bookgen.config import Settings
@@ -67,8 +67,11 @@ class LLMProvider(Protocol):
 
     def stream(
         self, messages: list[ChatMessage], *, model: str, stats: StreamStats
-    ) -> AsyncIterator[str]:
-        """Yield text chunks; raise ProviderError or StreamInterrupted on failure."""
+    ) -> AsyncGenerator[str, None]:
+        """Yield text chunks; raise ProviderError or StreamInterrupted on failure.
+
+        A generator, so the caller can ``aclose()`` it and free the connection.
+        """
         ...
 
 
@@ -81,7 +84,7 @@ class OpenAIProvider:
 
     async def stream(
         self, messages: list[ChatMessage], *, model: str, stats: StreamStats
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         finish: str | None = None  # this call's; ``stats`` spans every attempt
         try:
             async with (
@@ -119,21 +122,10 @@ class OpenAIProvider:
             raise StreamInterrupted("the stream ended without a finish reason")
 
 
-_DONE: dict = {}
-
-# The SDK's HTTP client: openai 3.x ships on httpx2, older ones on httpx.
-try:
-    import httpx2
-
-    _TRANSPORT_ERRORS: tuple[type[Exception], ...] = (
-        httpx.TransportError,
-        httpx2.TransportError,
-    )
-except ImportError:  # pragma: no cover - depends on the installed SDK
-    _TRANSPORT_ERRORS = (httpx.TransportError,)
+_DONE: dict[str, Any] = {}
 
 
-def _parse_event(line: str) -> dict | None:
+def _parse_event(line: str) -> dict[str, Any] | None:
     """One SSE line: a chunk dict, ``_DONE``, or None for lines to skip.
 
     The SDK's own parsing builds a pydantic model per chunk, about ten times
@@ -167,7 +159,7 @@ async def _translate_errors() -> AsyncIterator[None]:
         raise ProviderError(
             _describe(exc), retryable=retryable, retry_after=_retry_after(exc.response)
         ) from exc
-    except (openai.APIConnectionError, *_TRANSPORT_ERRORS) as exc:
+    except (openai.APIConnectionError, httpx2.TransportError) as exc:
         raise StreamInterrupted(f"connection lost: {exc}") from exc
     except (json.JSONDecodeError, openai.APIResponseValidationError) as exc:
         raise StreamInterrupted(f"malformed chunk: {exc}") from exc
@@ -183,7 +175,7 @@ def _describe(exc: openai.APIStatusError) -> str:
     return f"provider answered HTTP {exc.status_code}: {exc.message}"
 
 
-def _retry_after(response: httpx.Response | None) -> float | None:
+def _retry_after(response: httpx2.Response | None) -> float | None:
     """Seconds the server asked us to wait: ``retry-after-ms`` (OpenAI's), or
     ``Retry-After`` as seconds or an HTTP date."""
     if response is None:
@@ -214,7 +206,7 @@ def make_provider(settings: Settings) -> OpenAIProvider:
         client = openai.AsyncOpenAI(
             api_key="offline",
             base_url="http://offline.invalid/v1",
-            http_client=httpx.AsyncClient(transport=transport),
+            http_client=httpx2.AsyncClient(transport=transport),
             max_retries=0,
         )
         return OpenAIProvider(client, offline=True)
@@ -222,6 +214,6 @@ def make_provider(settings: Settings) -> OpenAIProvider:
         api_key=settings.openai_api_key or "not-needed",
         base_url=settings.openai_base_url or None,
         max_retries=0,
-        timeout=httpx.Timeout(settings.stall_timeout_s, connect=10.0),
+        timeout=httpx2.Timeout(settings.stall_timeout_s, connect=10.0),
     )
     return OpenAIProvider(client)

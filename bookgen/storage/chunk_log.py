@@ -18,11 +18,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bookgen.storage.models import Book, BookStatus, Chunk, utcnow
+from bookgen.storage.models import ACTIVE_STATUSES, Book, Chunk, utcnow
 
 __all__ = ["ChunkLog"]
-
-ACTIVE = (BookStatus.OUTLINING, BookStatus.WRITING)
 
 
 @dataclass(frozen=True)
@@ -35,10 +33,12 @@ class _Flush:
 
 
 class ChunkLog:
+    """Queues flushes and writes each batch in one transaction from its own task."""
+
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
         self._pending: list[tuple[_Flush, asyncio.Future[bool]]] = []
-        self._writer: asyncio.Task | None = None
+        self._writer: asyncio.Task[None] | None = None
         self.transactions = 0  # for tests and the benchmark
 
     async def append(
@@ -86,14 +86,14 @@ class ChunkLog:
         owned: set[tuple[str, int]] = set()
         async with self._sessions() as s, s.begin():
             if rows:
-                await s.exec(insert(Chunk), params=rows)  # type: ignore[call-overload]
+                await s.exec(insert(Chunk), params=rows)
             for (owner, lease_s), ids in books.items():
-                result = await s.exec(  # type: ignore[call-overload]
+                result = await s.exec(
                     update(Book)
                     .where(col(Book.id).in_(ids), col(Book.lease_owner) == owner)
-                    .where(col(Book.status).in_(ACTIVE))
+                    .where(col(Book.status).in_(ACTIVE_STATUSES))
                     .values(lease_until=now + timedelta(seconds=lease_s))
-                    .returning(Book.id)
+                    .returning(col(Book.id))
                 )
                 owned |= {(owner, book_id) for (book_id,) in result.all()}
         self.transactions += 1

@@ -52,6 +52,10 @@ class BookStatus(StrEnum):
     ERROR = "error"
 
 
+# Statuses in which a runner should be generating (and may hold the lease).
+ACTIVE_STATUSES: tuple[BookStatus, ...] = (BookStatus.OUTLINING, BookStatus.WRITING)
+
+
 class Role(StrEnum):
     USER = "user"
     ASSISTANT = "assistant"

@@ -1,7 +1,8 @@
 """Every query the app makes, as small async functions over one engine.
 
 Status changes are conditional updates (``WHERE status IN ... AND version = ...``)
-so concurrent clicks and several workers can never both win.
+so concurrent clicks and several workers can never both win. An id that cannot
+name a row (negative, or beyond SQL's 64-bit integers) is simply not found.
 """
 
 from __future__ import annotations
@@ -11,23 +12,53 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import delete, func, or_, update
+from sqlalchemy import select as sql_select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bookgen.storage.chunk_log import ChunkLog
 from bookgen.storage.db import make_sessionmaker
 from bookgen.storage.models import (
+    ACTIVE_STATUSES,
     Book,
-    BookStatus,
     Chunk,
     Message,
     MessageKind,
     MessageStatus,
+    Role,
     Thread,
     utcnow,
 )
 
-__all__ = ["BookOverview", "BookSnapshot", "MessageMeta", "Store"]
+__all__ = [
+    "BookOverview",
+    "BookSnapshot",
+    "MessageMeta",
+    "NewMessage",
+    "Store",
+    "is_row_id",
+]
+
+# Keys and counters are INTEGER columns: signed 32-bit on PostgreSQL, which
+# raises "integer out of range" past this (SQLite would take 64 bits).
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+
+
+def is_row_id(value: int) -> bool:
+    """Could ``value`` name a row? Anything else is "not found", never an error."""
+    return 0 < value <= _INT_MAX
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """A message to add to a book's thread; the store assigns its thread and id."""
+
+    role: Role
+    kind: MessageKind
+    content: str = ""
+    chapter: int | None = None
+    status: MessageStatus = MessageStatus.COMPLETE
 
 
 @dataclass(frozen=True)
@@ -69,26 +100,21 @@ class BookSnapshot:
 class Store:
     """Async queries over one engine; owns no state besides the session factory."""
 
-    # A runner keeps its lease only while the book is in one of these.
-    active_statuses = (BookStatus.OUTLINING, BookStatus.WRITING)
-
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = make_sessionmaker(engine)
         self.chunk_log = ChunkLog(self._sessions)
 
     # --- books -----------------------------------------------------------
-    async def create_book(self, book: Book, first_message: Message) -> Book:
+    async def create_book(self, book: Book, request: NewMessage) -> Book:
         """Insert a book, its thread and the author's first request, atomically."""
         async with self._sessions() as s, s.begin():
             s.add(book)
             await s.flush()
-            thread = Thread(book_id=book.id)
-            s.add(thread)
+            assert book.id is not None
+            s.add(Thread(book_id=book.id))
             await s.flush()
-            first_message.book_id = book.id
-            first_message.thread_id = thread.id
-            s.add(first_message)
+            await _add_to_thread(s, book.id, request)
         return book
 
     async def list_books(self, limit: int = 200) -> list[Book]:
@@ -99,11 +125,15 @@ class Store:
             return list(rows.all())
 
     async def get_book(self, book_id: int) -> Book | None:
+        if not is_row_id(book_id):
+            return None
         async with self._sessions() as s:
             return await s.get(Book, book_id)
 
     async def snapshot(self, book_id: int) -> BookSnapshot | None:
         """The book and its messages with chunk text folded in: three queries."""
+        if not is_row_id(book_id):
+            return None
         async with self._sessions() as s:
             book = await s.get(Book, book_id)
             if book is None:
@@ -117,8 +147,8 @@ class Store:
                     )
                 ).all()
             )
-            live = [m.id for m in msgs if m.status == MessageStatus.STREAMING]
-            pending = await self._chunk_texts(s, live) if live else {}
+            live = [m.id for m in msgs if m.id and m.status == MessageStatus.STREAMING]
+            pending = await _chunk_texts(s, live) if live else {}
         for m in msgs:
             if m.id in pending:
                 m.content = m.content + pending[m.id]
@@ -126,53 +156,60 @@ class Store:
 
     async def overview(self, book_id: int) -> BookOverview | None:
         """Everything but the message texts: cheap to read on every change."""
+        if not is_row_id(book_id):
+            return None
         async with self._sessions() as s:
             book = await s.get(Book, book_id)
             if book is None:
                 return None
+            # Seven columns: more than sqlmodel's typed select takes, so Core.
+            connection = await s.connection()
             rows = (
-                await s.exec(
-                    select(
-                        Message.id,
-                        Message.role,
-                        Message.kind,
-                        Message.chapter,
-                        Message.status,
-                        Message.error,
+                await connection.execute(
+                    sql_select(
+                        col(Message.id),
+                        col(Message.role),
+                        col(Message.kind),
+                        col(Message.chapter),
+                        col(Message.status),
+                        col(Message.error),
                         func.length(Message.content),
                     )
-                    .where(Message.book_id == book_id)
+                    .where(col(Message.book_id) == book_id)
                     .order_by(col(Message.id))
                 )
             ).all()
-            live = [r[0] for r in rows if r[4] == MessageStatus.STREAMING]
+            live = [r[0] for r in rows if r[0] and r[4] == MessageStatus.STREAMING]
             tails: dict[int, int] = {}
             if live:
                 tail_rows = await s.exec(
                     select(Chunk.message_id, func.sum(func.length(Chunk.text)))
                     .where(col(Chunk.message_id).in_(live))
-                    .group_by(Chunk.message_id)
+                    .group_by(col(Chunk.message_id))
                 )
                 tails = {mid: int(n or 0) for mid, n in tail_rows.all()}
-            outline_ids = [r[0] for r in rows if r[2] == MessageKind.OUTLINE]
+            outline_ids = [r[0] for r in rows if r[0] and r[2] == MessageKind.OUTLINE]
             outline = await s.get(Message, outline_ids[-1]) if outline_ids else None
         metas = [
             MessageMeta(
                 mid, role, kind, chapter, status, error, int(n or 0) + tails.get(mid, 0)
             )
             for mid, role, kind, chapter, status, error, n in rows
+            if mid is not None  # a primary key; typed optional only before insert
         ]
         return BookOverview(book, metas, outline.content if outline else "")
 
     async def message_text(self, message_id: int, start: int = 0) -> str | None:
         """A message's text from code point ``start``, chunk log included."""
+        if not is_row_id(message_id):
+            return None
         async with self._sessions() as s:
             msg = await s.get(Message, message_id)
             if msg is None:
                 return None
             text = msg.content
             if msg.status == MessageStatus.STREAMING:
-                text += (await self._chunk_texts(s, [message_id])).get(message_id, "")
+                text += (await _chunk_texts(s, [message_id])).get(message_id, "")
         return text[max(start, 0) :]
 
     async def transition(
@@ -182,33 +219,16 @@ class Store:
         from_statuses: Iterable[str],
         to_status: str,
         version: int | None = None,
-        **values: object,
+        chapters_done: int | None = None,
+        message: NewMessage | None = None,
     ) -> bool:
-        """Move a book between statuses if it is still where the caller saw it."""
-        stmt = (
-            update(Book)
-            .where(col(Book.id) == book_id)
-            .where(col(Book.status).in_(list(from_statuses)))
-        )
-        if version is not None:
-            stmt = stmt.where(col(Book.version) == version)
-        stmt = stmt.values(
-            status=to_status, version=Book.version + 1, updated_at=utcnow(), **values
-        )
-        async with self._sessions() as s, s.begin():
-            result = await s.exec(stmt)  # type: ignore[call-overload]
-            return result.rowcount == 1
+        """Move a book between statuses if it is still where the caller saw it.
 
-    async def transition_with_message(
-        self,
-        book_id: int,
-        *,
-        from_statuses: Iterable[str],
-        to_status: str,
-        version: int | None,
-        message: Message,
-    ) -> bool:
-        """A status change and the author's message that caused it, atomically."""
+        ``message`` (the author's approval or feedback) is added in the same
+        transaction, so it exists exactly when the change took effect.
+        """
+        if not is_row_id(book_id) or not _fits_int(version):
+            return False
         stmt = (
             update(Book)
             .where(col(Book.id) == book_id)
@@ -217,62 +237,66 @@ class Store:
         if version is not None:
             stmt = stmt.where(col(Book.version) == version)
         stmt = stmt.values(
-            status=to_status, version=Book.version + 1, updated_at=utcnow()
+            status=to_status, version=col(Book.version) + 1, updated_at=utcnow()
         )
+        if chapters_done is not None:
+            stmt = stmt.values(chapters_done=chapters_done)
         async with self._sessions() as s, s.begin():
-            result = await s.exec(stmt)  # type: ignore[call-overload]
-            if result.rowcount != 1:
+            if (await s.exec(stmt)).rowcount != 1:
                 return False
-            thread = (
-                await s.exec(select(Thread).where(Thread.book_id == book_id))
-            ).first()
-            message.book_id = book_id
-            message.thread_id = thread.id  # type: ignore[union-attr]
-            s.add(message)
+            if message is not None:
+                await _add_to_thread(s, book_id, message)
         return True
 
-    async def set_chapters_done(self, book_id: int, done: int) -> None:
+    async def set_chapters_done(self, book_id: int, done: int) -> bool:
+        if not is_row_id(book_id):
+            return False
         async with self._sessions() as s, s.begin():
-            await s.exec(  # type: ignore[call-overload]
+            result = await s.exec(
                 update(Book)
                 .where(col(Book.id) == book_id)
                 .values(chapters_done=done, updated_at=utcnow())
             )
+            return result.rowcount == 1
 
     # --- leases ----------------------------------------------------------
     async def claim_lease(self, book_id: int, owner: str, lease_s: float) -> bool:
-        """Take the right to generate for a book unless a live runner holds it."""
+        """Take the right to generate for a book if no runner holds it.
+
+        Only a free or expired lease is granted: a second runner is refused even
+        when it has the same owner, so a book never has two.
+        """
+        if not is_row_id(book_id):
+            return False
         now = utcnow()
         stmt = (
             update(Book)
             .where(col(Book.id) == book_id)
-            .where(
-                or_(
-                    col(Book.lease_owner).is_(None),
-                    col(Book.lease_until) < now,
-                    col(Book.lease_owner) == owner,
-                )
-            )
+            .where(or_(col(Book.lease_owner).is_(None), col(Book.lease_until) < now))
             .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease_s))
         )
         async with self._sessions() as s, s.begin():
-            return (await s.exec(stmt)).rowcount == 1  # type: ignore[call-overload]
+            return (await s.exec(stmt)).rowcount == 1
 
-    async def release_lease(self, book_id: int, owner: str) -> None:
+    async def release_lease(self, book_id: int, owner: str) -> bool:
+        """Give the book up; False if ``owner`` did not hold it."""
+        if not is_row_id(book_id):
+            return False
         async with self._sessions() as s, s.begin():
-            await s.exec(  # type: ignore[call-overload]
+            result = await s.exec(
                 update(Book)
                 .where(col(Book.id) == book_id, col(Book.lease_owner) == owner)
                 .values(lease_owner=None, lease_until=None)
             )
+            return result.rowcount == 1
 
-    async def orphaned_books(self, active: Iterable[str]) -> list[int]:
+    async def orphaned_books(self) -> list[int]:
         """Books that should be generating but whose runner stopped heartbeating."""
         now = utcnow()
         async with self._sessions() as s:
             rows = await s.exec(
                 select(Book.id)
-                .where(col(Book.status).in_(list(active)))
+                .where(col(Book.status).in_(ACTIVE_STATUSES))
                 .where(
                     or_(col(Book.lease_owner).is_(None), col(Book.lease_until) < now)
                 )
@@ -281,31 +305,25 @@ class Store:
             return [r for r in rows.all() if r is not None]
 
     # --- messages --------------------------------------------------------
-    async def add_message(self, message: Message) -> Message:
+    async def add_message(self, book_id: int, message: NewMessage) -> Message | None:
+        """Append ``message`` to the book's thread; None if there is no such book."""
+        if not is_row_id(book_id):
+            return None
         async with self._sessions() as s, s.begin():
-            if not message.thread_id:
-                thread = (
-                    await s.exec(
-                        select(Thread).where(Thread.book_id == message.book_id)
-                    )
-                ).first()
-                message.thread_id = thread.id  # type: ignore[union-attr]
-            s.add(message)
-        return message
+            return await _add_to_thread(s, book_id, message)
 
-    async def reopen_message(self, message_id: int) -> str:
+    async def reopen_message(self, message_id: int) -> str | None:
         """Mark a stopped/failed message streaming again; return its text so far."""
+        if not is_row_id(message_id):
+            return None
         async with self._sessions() as s, s.begin():
             msg = await s.get(Message, message_id)
             if msg is None:
-                raise KeyError(message_id)
-            text = msg.content + (await self._chunk_texts(s, [message_id])).get(
-                message_id, ""
-            )
-            await s.exec(delete(Chunk).where(col(Chunk.message_id) == message_id))  # type: ignore[call-overload]
-            msg.content, msg.status, msg.error = text, MessageStatus.STREAMING, ""
+                return None
+            msg.content += await _take_chunks(s, message_id)
+            msg.status, msg.error = MessageStatus.STREAMING, ""
             msg.updated_at = utcnow()
-            return text
+            return msg.content
 
     async def append_chunk(
         self, message_id: int, text: str, *, book_id: int, owner: str, lease_s: float
@@ -315,6 +333,8 @@ class Store:
         Returns False when the runner no longer owns the book (stopped, or lease
         taken over): the caller must stop generating. The text is kept either way.
         """
+        if not (is_row_id(message_id) and is_row_id(book_id)):
+            return False
         return await self.chunk_log.append(
             message_id, text, book_id=book_id, owner=owner, lease_s=lease_s
         )
@@ -331,15 +351,18 @@ class Store:
         error: str = "",
         prompt_tokens: int = 0,
         completion_tokens: int = 0,
-    ) -> str:
-        """Fold the chunk log into the message and give it a final status."""
+    ) -> str | None:
+        """Fold the chunk log into the message and give it a final status.
+
+        Returns the whole text, or None if there is no such message.
+        """
+        if not is_row_id(message_id):
+            return None
         async with self._sessions() as s, s.begin():
             msg = await s.get(Message, message_id)
             if msg is None:
-                raise KeyError(message_id)
-            tail = (await self._chunk_texts(s, [message_id])).get(message_id, "")
-            await s.exec(delete(Chunk).where(col(Chunk.message_id) == message_id))  # type: ignore[call-overload]
-            msg.content += tail
+                return None
+            msg.content += await _take_chunks(s, message_id)
             msg.status, msg.error = status, error
             msg.prompt_tokens += prompt_tokens
             msg.completion_tokens += completion_tokens
@@ -347,20 +370,58 @@ class Store:
             return msg.content
 
     async def chunk_count(self, message_id: int | None = None) -> int:
+        """Rows in the chunk log, of one message or of all."""
+        if message_id is not None and not is_row_id(message_id):
+            return 0
         async with self._sessions() as s:
             stmt = select(func.count()).select_from(Chunk)
             if message_id is not None:
                 stmt = stmt.where(Chunk.message_id == message_id)
             return int((await s.exec(stmt)).one())
 
-    @staticmethod
-    async def _chunk_texts(s, message_ids: list[int | None]) -> dict[int, str]:
-        rows = await s.exec(
-            select(Chunk.message_id, Chunk.text)
-            .where(col(Chunk.message_id).in_(message_ids))
-            .order_by(col(Chunk.id))
-        )
-        out: dict[int, str] = {}
-        for mid, text in rows.all():
-            out[mid] = out.get(mid, "") + text
-        return out
+
+def _fits_int(value: int | None) -> bool:
+    return value is None or _INT_MIN <= value <= _INT_MAX
+
+
+async def _add_to_thread(
+    s: AsyncSession, book_id: int, new: NewMessage
+) -> Message | None:
+    """The one place a message joins a book: its thread is looked up here."""
+    thread_id = (
+        await s.exec(select(Thread.id).where(Thread.book_id == book_id))
+    ).first()
+    if thread_id is None:
+        return None
+    message = Message(
+        book_id=book_id,
+        thread_id=thread_id,
+        role=new.role,
+        kind=new.kind,
+        chapter=new.chapter,
+        status=new.status,
+        content=new.content,
+    )
+    s.add(message)
+    await s.flush()
+    return message
+
+
+async def _chunk_texts(s: AsyncSession, message_ids: list[int]) -> dict[int, str]:
+    """Each message's chunk-log text, in flush order."""
+    rows = await s.exec(
+        select(Chunk.message_id, Chunk.text)
+        .where(col(Chunk.message_id).in_(message_ids))
+        .order_by(col(Chunk.id))
+    )
+    out: dict[int, str] = {}
+    for mid, text in rows.all():
+        out[mid] = out.get(mid, "") + text
+    return out
+
+
+async def _take_chunks(s: AsyncSession, message_id: int) -> str:
+    """Remove a message's chunk log and return its text, to fold it in."""
+    text = (await _chunk_texts(s, [message_id])).get(message_id, "")
+    await s.exec(delete(Chunk).where(col(Chunk.message_id) == message_id))
+    return text

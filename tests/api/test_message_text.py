@@ -12,10 +12,13 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from bookgen.api import MAX_ID, MAX_OFFSET, api
+from bookgen.api import MAX_OFFSET, api
 from bookgen.config import get_settings
 from bookgen.generation.forms import BookForm
 from bookgen.runtime import get_service
+
+# The largest id a PostgreSQL INTEGER key can hold.
+MAX_ID = 2**31 - 1
 
 # Settings a developer's shell may carry that would change what the service builds.
 _FOREIGN_ENV = ("REDIS_URL", "REFLEX_REDIS_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL")

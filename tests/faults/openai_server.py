@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from bookgen.llm.prompt_markers import TASK, TEXT_SO_FAR
+
 __all__ = ["Call", "FakeOpenAI", "Fault", "chapter_text", "running_server"]
 
 PIECE = re.compile(r"\s*\S+")
@@ -118,8 +120,8 @@ class FakeOpenAI:
     async def chat(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         last = body["messages"][-1]["content"]
-        head, cut, so_far = last.partition("\nText so far:\n")
-        task_line = re.search(r"^Task: (.+)$", head, re.M)
+        head, cut, so_far = last.partition(f"\n{TEXT_SO_FAR}:\n")
+        task_line = re.search(rf"^{TASK}: (.+)$", head, re.M)
         task = task_line[1].strip() if task_line else "?"
         fault = self._next_fault(task)
         call = Call(task, so_far if cut else None, _now(), fault)
@@ -159,7 +161,8 @@ class FakeOpenAI:
                 await asyncio.sleep(self.delay)
         at_end = fault is not None and fault.after >= len(pieces)
         if (
-            at_end
+            fault is not None
+            and at_end
             and fault.kind != "drop_after_finish"
             and await self._break(out, fault)
         ):

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
 
-from bookgen.generation.machine import ACTIVE
 from bookgen.llm import ProviderError, StreamStats
 from bookgen.storage.models import BookStatus, MessageStatus
 from tests.faults.helpers import (
@@ -25,6 +25,7 @@ from tests.faults.helpers import (
     chapter_of,
     first_pieces,
     outline_and_approve,
+    wait_until,
     write_book,
 )
 from tests.faults.openai_server import Fault
@@ -197,12 +198,19 @@ async def test_backing_off_keeps_the_lease(online_service, fake_openai, store):
     service = online_service(lease_s=0.5)
     book_id = await outline_and_approve(service)
     runner = asyncio.create_task(service.run(book_id))
-    while len(fake_openai.calls_for(CHAPTER)) < 2:
-        await asyncio.sleep(0.02)
-    for _ in range(4):  # 0.8 s of the 1 s wait: longer than the lease
-        await asyncio.sleep(0.2)
-        assert book_id not in await store.orphaned_books(ACTIVE)
+
+    async def rate_limited() -> bool:
+        return len(fake_openai.calls_for(CHAPTER)) >= 2
+
+    await wait_until(rate_limited)
+    waiting_since = time.monotonic()
+    # Throughout the 1 s wait (twice the lease), nobody else may take the book.
+    while len(fake_openai.calls_for(CHAPTER)) < 3:
+        assert book_id not in await store.orphaned_books()
         assert not await store.claim_lease(book_id, "other", 0.5)
+        assert time.monotonic() - waiting_since < 10, "the retry never came"
+        await asyncio.sleep(0.05)  # sampling rate of the check, not an ordering
+    assert time.monotonic() - waiting_since > 0.5  # longer than the lease
     await runner
 
     await assert_exact_book(store, fake_openai, book_id)

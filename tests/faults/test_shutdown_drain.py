@@ -9,13 +9,17 @@ its text, ending equal to a chapter that was never interrupted.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import pytest
 
+from bookgen.generation import streamer
 from bookgen.generation.hub import TextEvent
 from bookgen.generation.service import GenerationService
 from bookgen.generation.streamer import run_shielded
+from bookgen.llm import ChatMessage, LLMProvider, StreamStats, make_provider
 from bookgen.storage.models import BookStatus, MessageKind, MessageStatus
 from bookgen.storage.store import Store
 from tests.faults.helpers import (
@@ -28,8 +32,35 @@ from tests.faults.helpers import (
     published_text,
     wait_until,
 )
-from tests.faults.openai_server import Fault
-from tests.generation.helpers import form, make_service
+from tests.faults.openai_server import PIECE, Fault
+from tests.generation.helpers import FAST, book_of, make_service, new_book_id
+
+
+class CountingProvider:
+    """A provider that counts the pieces it has handed to the streamer."""
+
+    def __init__(self, inner: LLMProvider) -> None:
+        self.inner = inner
+        self.offline = inner.offline
+        self.pieces = 0
+
+    async def stream(
+        self, messages: list[ChatMessage], *, model: str, stats: StreamStats
+    ) -> AsyncGenerator[str, None]:
+        stream = self.inner.stream(messages, model=model, stats=stats)
+        async with contextlib.aclosing(stream):
+            async for piece in stream:
+                self.pieces += 1
+                yield piece
+
+
+async def until(condition: Any, timeout: float = 10.0) -> None:
+    """Wait for a plain (not async) condition."""
+
+    async def holds() -> bool:
+        return bool(condition())
+
+    await wait_until(holds, timeout)
 
 
 async def first_text(events: list[TextEvent], timeout: float = 10.0) -> int:
@@ -49,25 +80,26 @@ async def cancel(task: asyncio.Task) -> None:
         await task
 
 
-async def cancel_twice(task: asyncio.Task, store: Store) -> None:
+async def cancel_twice(
+    task: asyncio.Task, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Cancel, then cancel again while the drain is writing to the database."""
-    writing = asyncio.Event()
+    writing, written = asyncio.Event(), asyncio.Event()
     append_chunk = store.append_chunk
 
-    async def slow_append(*args: Any, **kwargs: Any) -> bool:
+    async def held_append(*args: Any, **kwargs: Any) -> bool:
         writing.set()
-        await asyncio.sleep(0.05)
+        await written.wait()
         return await append_chunk(*args, **kwargs)
 
-    store.append_chunk = slow_append
-    try:
+    with monkeypatch.context() as patch:
+        patch.setattr(store, "append_chunk", held_append)
         task.cancel()
         await writing.wait()
         task.cancel()
+        written.set()
         with pytest.raises(asyncio.CancelledError):
             await task
-    finally:
-        del store.append_chunk
 
 
 async def assert_drained(
@@ -75,6 +107,7 @@ async def assert_drained(
 ) -> str:
     """The message is interrupted and holds at least all that viewers saw."""
     book = await store.get_book(book_id)
+    assert book is not None
     assert book.status == BookStatus.WRITING  # still to be written: an orphan
     assert book.lease_owner is None  # released: the next start resumes at once
     chapter = await chapter_of(store, book_id)
@@ -90,6 +123,7 @@ async def resume_on_next_start(service: GenerationService, book_id: int) -> None
 
     async def finished() -> bool:
         book = await service.store.get_book(book_id)
+        assert book is not None
         return book.status != BookStatus.WRITING and not service.is_running(book_id)
 
     await wait_until(finished)
@@ -97,39 +131,45 @@ async def resume_on_next_start(service: GenerationService, book_id: int) -> None
 
 @pytest.mark.parametrize("cancels", [1, 2], ids=["cancelled", "cancelled twice"])
 async def test_offline_chapter_cancelled_mid_stream_resumes_without_seam(
-    store, cancels
+    store: Store, cancels: int, monkeypatch: pytest.MonkeyPatch
 ):
     reference = make_service(store)
-    ref = await reference.create_book(form(chapters=1, words=600))
-    await reference.run(ref.id)
-    await reference.approve(ref.id)
-    await reference.run(ref.id)
-    expected = (await chapter_of(store, ref.id)).content
+    ref_id = await new_book_id(reference, chapters=1, words=600)
+    await reference.run(ref_id)
+    await reference.approve(ref_id)
+    await reference.run(ref_id)
+    expected = (await chapter_of(store, ref_id)).content
 
-    book = await reference.create_book(form(chapters=1, words=600))
-    await reference.run(book.id)
-    await reference.approve(book.id)
+    book_id = await new_book_id(reference, chapters=1, words=600)
+    await reference.run(book_id)
+    await reference.approve(book_id)
     # Slow enough to cancel mid-chapter; flushes far apart, so text is buffered.
-    dying = make_service(store, offline_words_per_second=300, flush_interval_s=0.5)
-    async with published_text(dying.hub, book.id) as events:
-        runner = asyncio.create_task(dying.run(book.id))
+    model = CountingProvider(
+        make_provider(FAST.model_copy(update={"offline_words_per_second": 300}))
+    )
+    dying = make_service(
+        store, model, offline_words_per_second=300, flush_interval_s=0.5
+    )
+    async with published_text(dying.hub, book_id) as events:
+        runner = asyncio.create_task(dying.run(book_id))
         message_id = await first_text(events)
-        await asyncio.sleep(0.2)  # ~60 words arrive, none flushed yet
+        # Words arrive while the flush window is open: buffered, not yet flushed.
+        await until(lambda: model.pieces >= 40)
         before = joined(events, message_id)
         if cancels == 1:
             await cancel(runner)
         else:
-            await cancel_twice(runner, store)
+            await cancel_twice(runner, store, monkeypatch)
     partial = await assert_drained(
-        store, book.id, message_id, joined(events, message_id)
+        store, book_id, message_id, joined(events, message_id)
     )
     assert len(partial) > len(before), "the buffered text was not drained"
     assert len(partial.split()) < 600
 
-    await resume_on_next_start(make_service(store), book.id)
-    snap = await store.snapshot(book.id)
+    await resume_on_next_start(make_service(store), book_id)
+    snap = await book_of(store, book_id)
     assert snap.book.status == BookStatus.COMPLETE
-    chapter = await chapter_of(store, book.id)
+    chapter = await chapter_of(store, book_id)
     assert chapter.id == message_id
     assert chapter.content == expected
     assert [m.kind for m in snap.messages].count(MessageKind.CHAPTER) == 1
@@ -144,7 +184,8 @@ async def test_cancelled_online_stream_is_continued_from_the_drained_text(
     async with published_text(service.hub, book_id) as events:
         runner = asyncio.create_task(service.run(book_id))
         message_id = await first_text(events)
-        await asyncio.sleep(0.1)
+        # Words arrive while the flush window is open: buffered, not yet flushed.
+        await until(lambda: len(PIECE.findall(fake_openai.calls[-1].sent)) >= 40)
         before = joined(events, message_id)
         await cancel(runner)
     partial = await assert_drained(
@@ -160,22 +201,28 @@ async def test_cancelled_online_stream_is_continued_from_the_drained_text(
 
 
 async def test_cancelled_while_backing_off_keeps_the_text(
-    online_service, fake_openai, store
+    online_service, fake_openai, store, monkeypatch
 ):
     fake_openai.fail(
         CHAPTER, Fault("drop", after=40), Fault("status", status=429, retry_after="30")
     )
+    waits: list[float] = []
+    delay = streamer.backoff_delay
+
+    def noted_delay(attempt: int, retry_after: float | None) -> float:
+        waits.append(delay(attempt, retry_after))
+        return waits[-1]
+
+    monkeypatch.setattr(streamer, "backoff_delay", noted_delay)
     service = online_service()
     book_id = await outline_and_approve(service)
     runner = asyncio.create_task(service.run(book_id))
-
-    async def waiting() -> bool:
-        return len(fake_openai.calls_for(CHAPTER)) == 2
-
-    await wait_until(waiting)
-    await asyncio.sleep(0.05)
+    # The second wait is the 429's 30 s: the streamer is backing off now.
+    await until(lambda: len(waits) == 2)
+    assert waits[1] == 30
     await cancel(runner)
     message_id = (await chapter_of(store, book_id)).id
+    assert message_id is not None
     partial = await assert_drained(store, book_id, message_id, first_pieces(40))
     assert partial == first_pieces(40)
 
@@ -186,9 +233,11 @@ async def test_cancelled_while_backing_off_keeps_the_text(
 
 async def test_shielded_work_finishes_and_the_cancellation_still_arrives():
     done: list[str] = []
+    writing, finish = asyncio.Event(), asyncio.Event()
 
     async def write() -> str:
-        await asyncio.sleep(0.05)
+        writing.set()
+        await finish.wait()
         done.append("written")
         return "ok"
 
@@ -196,9 +245,12 @@ async def test_shielded_work_finishes_and_the_cancellation_still_arrives():
         return await run_shielded(write())
 
     task = asyncio.create_task(caller())
+    await writing.wait()
     for _ in range(3):  # cancelled, and again, while the write is under way
-        await asyncio.sleep(0.01)
         task.cancel()
+        await asyncio.sleep(0)  # let each cancellation land
+    assert not task.done()
+    finish.set()
     with pytest.raises(asyncio.CancelledError):
         await task
     assert done == ["written"]
@@ -214,30 +266,30 @@ async def test_shielded_work_that_fails_raises_its_error():
 
 
 async def test_the_lease_is_released_even_if_cancelled_again_meanwhile(
-    online_service, fake_openai, store
+    online_service, fake_openai, store, monkeypatch
 ):
     fake_openai.delay = 0.002
     service = online_service()
     book_id = await outline_and_approve(service)
-    releasing = asyncio.Event()
+    releasing, released = asyncio.Event(), asyncio.Event()
     release_lease = store.release_lease
 
-    async def slow_release(*args: Any) -> None:
+    async def held_release(*args: Any) -> bool:
         releasing.set()
-        await asyncio.sleep(0.05)
-        await release_lease(*args)
+        await released.wait()
+        return await release_lease(*args)
 
     async with published_text(service.hub, book_id) as events:
         runner = asyncio.create_task(service.run(book_id))
         await first_text(events)
-        store.release_lease = slow_release
-        try:
+        with monkeypatch.context() as patch:
+            patch.setattr(store, "release_lease", held_release)
             runner.cancel()
             await releasing.wait()
             runner.cancel()  # the loop's shutdown cancels everything again
+            released.set()
             with pytest.raises(asyncio.CancelledError):
                 await runner
-        finally:
-            del store.release_lease
-    await asyncio.sleep(0.1)  # a shielded release finishes in the background
-    assert (await store.get_book(book_id)).lease_owner is None
+    # The runner ended only after its shielded release: nothing left to wait for.
+    book = await store.get_book(book_id)
+    assert book is not None and book.lease_owner is None

@@ -4,38 +4,44 @@ import asyncio
 
 from bookgen.generation.hub import TextEvent
 from bookgen.storage.models import BookStatus, MessageKind, MessageStatus
-from tests.generation.helpers import form, make_service
+from bookgen.storage.store import BookSnapshot, Store
+from tests.generation.helpers import (
+    book_of,
+    make_service,
+    new_book_id,
+    wait_until,
+)
 
 
-def kinds(snap):
+def kinds(snap: BookSnapshot) -> list[str]:
     return [m.kind for m in snap.messages]
 
 
-async def test_outline_reject_approve_chapters_complete(store):
+async def test_outline_reject_approve_chapters_complete(store: Store):
     service = make_service(store)
-    book = await service.create_book(form(chapters=3, words=300))
-    assert book.status == BookStatus.OUTLINING
+    book_id = await new_book_id(service, chapters=3, words=300)
+    assert (await book_of(store, book_id)).book.status == BookStatus.OUTLINING
 
-    await service.run(book.id)
-    snap = await store.snapshot(book.id)
+    await service.run(book_id)
+    snap = await book_of(store, book_id)
     assert snap.book.status == BookStatus.AWAITING_APPROVAL
     first_outline = snap.messages[-1]
     assert first_outline.kind == MessageKind.OUTLINE
     assert first_outline.content.count("## Chapter") == 3
 
-    result = await service.reject(book.id, "Make the keeper's sister the villain")
+    result = await service.reject(book_id, "Make the keeper's sister the villain")
     assert result.ok
-    await service.run(book.id)
-    snap = await store.snapshot(book.id)
+    await service.run(book_id)
+    snap = await book_of(store, book_id)
     assert snap.book.status == BookStatus.AWAITING_APPROVAL
     revised = snap.messages[-1]
     assert revised.kind == MessageKind.OUTLINE and revised.id != first_outline.id
     assert revised.content != first_outline.content
     assert "sister" in revised.content.lower()
 
-    assert (await service.approve(book.id)).ok
-    await service.run(book.id)
-    snap = await store.snapshot(book.id)
+    assert (await service.approve(book_id)).ok
+    await service.run(book_id)
+    snap = await book_of(store, book_id)
     assert snap.book.status == BookStatus.COMPLETE
     assert snap.book.chapters_done == 3
     chapters = [m for m in snap.messages if m.kind == MessageKind.CHAPTER]
@@ -56,23 +62,18 @@ async def test_outline_reject_approve_chapters_complete(store):
     ]
 
 
-async def test_chapters_stream_in_several_pushes_with_contiguous_offsets(store):
+async def test_chapters_stream_in_several_pushes_with_contiguous_offsets(
+    store: Store,
+):
     service = make_service(store, offline_words_per_second=400, flush_interval_s=0.02)
-    book = await service.create_book(form(chapters=1, words=200))
+    book_id = await new_book_id(service, chapters=1, words=200)
     events: list[TextEvent] = []
-
-    async def listen():
-        async with service.hub.subscribe(book.id) as queue:
-            while True:
-                ev = await queue.get()
-                if isinstance(ev, TextEvent):
-                    events.append(ev)
-
-    listener = asyncio.create_task(listen())
-    await asyncio.sleep(0)
-    await service.run(book.id)
-    listener.cancel()
-    outline = (await store.snapshot(book.id)).messages[-1]
+    async with service.hub.subscribe(book_id) as queue:
+        await service.run(book_id)
+        while not queue.empty():
+            if isinstance(event := queue.get_nowait(), TextEvent):
+                events.append(event)
+    outline = (await book_of(store, book_id)).messages[-1]
     mine = [e for e in events if e.message_id == outline.id]
     assert len(mine) > 3, "the outline arrived in one piece"
     offset = 0
@@ -82,43 +83,43 @@ async def test_chapters_stream_in_several_pushes_with_contiguous_offsets(store):
     assert "".join(e.text for e in mine) == outline.content
 
 
-async def test_stop_then_continue_leaves_no_seam(store):
+async def test_stop_then_continue_leaves_no_seam(store: Store):
     """Stop mid-chapter, continue: the chapter equals an uninterrupted one."""
-    reference_service = make_service(store)
-    ref = await reference_service.create_book(form(chapters=1, words=600))
-    await reference_service.run(ref.id)
-    await reference_service.approve(ref.id)
-    await reference_service.run(ref.id)
+    fast = make_service(store)
+    reference_id = await new_book_id(fast, chapters=1, words=600)
+    await fast.run(reference_id)
+    await fast.approve(reference_id)
+    await fast.run(reference_id)
     expected = next(
         m.content
-        for m in (await store.snapshot(ref.id)).messages
+        for m in (await book_of(store, reference_id)).messages
         if m.kind == MessageKind.CHAPTER
     )
 
-    fast = reference_service
-    book = await fast.create_book(form(chapters=1, words=600))
-    await fast.run(book.id)
-    await fast.approve(book.id)
+    book_id = await new_book_id(fast, chapters=1, words=600)
+    await fast.run(book_id)
+    await fast.approve(book_id)
     slow = make_service(store, offline_words_per_second=300, flush_interval_s=0.02)
-    runner = asyncio.create_task(slow.run(book.id))
-    while True:
-        await asyncio.sleep(0.05)
-        snap = await store.snapshot(book.id)
+    runner = asyncio.create_task(slow.run(book_id))
+
+    async def sixty_words_written() -> bool:
+        snap = await book_of(store, book_id)
         chapter = [m for m in snap.messages if m.kind == MessageKind.CHAPTER]
-        if chapter and len(chapter[0].content.split()) > 60:
-            break
-    assert (await slow.stop(book.id)).ok
+        return bool(chapter) and len(chapter[0].content.split()) > 60
+
+    await wait_until(sixty_words_written)
+    assert (await slow.stop(book_id)).ok
     await runner
-    snap = await store.snapshot(book.id)
+    snap = await book_of(store, book_id)
     assert snap.book.status == BookStatus.STOPPED
     partial = next(m for m in snap.messages if m.kind == MessageKind.CHAPTER)
     assert partial.status == MessageStatus.STOPPED
     assert 60 < len(partial.content.split()) < 600
     assert await store.chunk_count() == 0
 
-    assert (await slow.resume(book.id)).ok
-    await fast.run(book.id)
-    snap = await store.snapshot(book.id)
+    assert (await slow.resume(book_id)).ok
+    await fast.run(book_id)
+    snap = await book_of(store, book_id)
     assert snap.book.status == BookStatus.COMPLETE
     chapter = next(m for m in snap.messages if m.kind == MessageKind.CHAPTER)
     assert chapter.id == partial.id
@@ -126,21 +127,21 @@ async def test_stop_then_continue_leaves_no_seam(store):
     assert chapter.content == expected
 
 
-async def test_only_one_decision_wins(store):
+async def test_only_one_decision_wins(store: Store):
     service = make_service(store)
-    book = await service.create_book(form(chapters=1))
-    await service.run(book.id)
-    version = (await store.get_book(book.id)).version
+    book_id = await new_book_id(service, chapters=1)
+    await service.run(book_id)
+    version = (await book_of(store, book_id)).book.version
     results = await asyncio.gather(
-        service.approve(book.id, version),
-        service.reject(book.id, "darker", version),
-        service.approve(book.id, version),
+        service.approve(book_id, version),
+        service.reject(book_id, "darker", version),
+        service.approve(book_id, version),
     )
     assert sum(r.ok for r in results) == 1
     assert all(
         r.reason == "The outline was already decided." for r in results if not r.ok
     )
-    snap = await store.snapshot(book.id)
+    snap = await book_of(store, book_id)
     decisions = [
         m
         for m in snap.messages
@@ -149,31 +150,31 @@ async def test_only_one_decision_wins(store):
     assert len(decisions) == 1
 
 
-async def test_two_runners_never_write_the_same_book(store):
+async def test_two_runners_never_write_the_same_book(store: Store):
     a = make_service(store, offline_words_per_second=500)
     b = make_service(store, offline_words_per_second=500)
-    book = await a.create_book(form(chapters=1))
-    ran = await asyncio.gather(a.run(book.id), b.run(book.id))
+    book_id = await new_book_id(a, chapters=1)
+    ran = await asyncio.gather(a.run(book_id), b.run(book_id))
     assert sorted(ran) == [False, True]
-    snap = await store.snapshot(book.id)
+    snap = await book_of(store, book_id)
     assert [m.kind for m in snap.messages].count(MessageKind.OUTLINE) == 1
 
 
-async def test_rejecting_needs_feedback(store):
+async def test_rejecting_needs_feedback(store: Store):
     service = make_service(store)
-    book = await service.create_book(form(chapters=1))
-    await service.run(book.id)
-    result = await service.reject(book.id, "   ")
+    book_id = await new_book_id(service, chapters=1)
+    await service.run(book_id)
+    result = await service.reject(book_id, "   ")
     assert not result.ok and "what should change" in result.reason.lower()
-    assert (await store.get_book(book.id)).status == BookStatus.AWAITING_APPROVAL
+    assert (await book_of(store, book_id)).book.status == BookStatus.AWAITING_APPROVAL
 
 
-async def test_a_book_needs_a_runner_only_while_active_and_unleased(store):
+async def test_a_book_needs_a_runner_only_while_active_and_unleased(store: Store):
     service = make_service(store)
-    book = await service.create_book(form(chapters=1))
-    assert service.needs_runner(await store.get_book(book.id))
-    assert await store.claim_lease(book.id, "someone-else", 30)
-    assert not service.needs_runner(await store.get_book(book.id))
-    await store.release_lease(book.id, "someone-else")
-    await service.run(book.id)  # writes the outline, then waits for the author
-    assert not service.needs_runner(await store.get_book(book.id))
+    book_id = await new_book_id(service, chapters=1)
+    assert service.needs_runner((await book_of(store, book_id)).book)
+    assert await store.claim_lease(book_id, "someone-else", 30)
+    assert not service.needs_runner((await book_of(store, book_id)).book)
+    await store.release_lease(book_id, "someone-else")
+    await service.run(book_id)  # writes the outline, then waits for the author
+    assert not service.needs_runner((await book_of(store, book_id)).book)

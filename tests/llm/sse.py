@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-import httpx
+import httpx2
 import openai
 
 from bookgen.llm import OpenAIProvider
@@ -33,15 +33,15 @@ def provider_for(handler) -> OpenAIProvider:
     client = openai.AsyncOpenAI(
         api_key="k",
         base_url="http://test.invalid/v1",
-        http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
+        http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(handler)),
         max_retries=0,
     )
     return OpenAIProvider(client)
 
 
 def streaming(body: bytes, status: int = 200, headers: dict | None = None):
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(
             status,
             content=body,
             headers={"content-type": "text/event-stream", **(headers or {})},

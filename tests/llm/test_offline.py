@@ -8,15 +8,20 @@ import re
 import time
 from types import SimpleNamespace
 
-import httpx
+import httpx2
 import openai
 import pytest
+from openai.types import CompletionUsage
+from openai.types.chat import ChatCompletionMessageParam
 
 from bookgen.llm import offline
 from bookgen.llm.offline import OfflineTransport, split_words
 from bookgen.llm.offline_writer import write_reply
 
-SYSTEM = {"role": "system", "content": "You are a skilled novelist and editor."}
+SYSTEM: ChatCompletionMessageParam = {
+    "role": "system",
+    "content": "You are a skilled novelist and editor.",
+}
 PREMISE = (
     "A lighthouse keeper discovers a map that leads to a drowned city beneath the "
     "bay. Her brother thinks the map is a forgery."
@@ -27,7 +32,9 @@ def client(wps: float = 0) -> openai.AsyncOpenAI:
     return openai.AsyncOpenAI(
         api_key="offline",
         base_url="http://offline.invalid/v1",
-        http_client=httpx.AsyncClient(transport=OfflineTransport(words_per_second=wps)),
+        http_client=httpx2.AsyncClient(
+            transport=OfflineTransport(words_per_second=wps)
+        ),
     )
 
 
@@ -44,12 +51,16 @@ def settings(chapters: int = 3, words: int = 300, premise: str = PREMISE) -> str
     )
 
 
-def outline_request(chapters: int, premise: str = PREMISE) -> list[dict]:
+def outline_request(
+    chapters: int, premise: str = PREMISE
+) -> list[ChatCompletionMessageParam]:
     user = f"{settings(chapters, premise=premise)}\nTask: outline\nWrite the outline."
     return [SYSTEM, {"role": "user", "content": user}]
 
 
-def chapter_request(k: int, words: int, outline: str = "") -> list[dict]:
+def chapter_request(
+    k: int, words: int, outline: str = ""
+) -> list[ChatCompletionMessageParam]:
     user = (
         f"{settings(3, words)}\nTask: chapter {k}\nWrite chapter {k} of 3.\n\n"
         f"Outline:\n{outline}\n\n"
@@ -58,9 +69,11 @@ def chapter_request(k: int, words: int, outline: str = "") -> list[dict]:
     return [SYSTEM, {"role": "user", "content": user}]
 
 
-def continuation(original: list[dict], task: str, text_so_far: str) -> list[dict]:
+def continuation(
+    original: list[ChatCompletionMessageParam], task: str, text_so_far: str
+) -> list[ChatCompletionMessageParam]:
     user = (
-        f"{original[-1]['content']}\n\nTask: continue {task}\n"
+        f"{original[-1].get('content')}\n\nTask: continue {task}\n"
         "Your previous reply was cut off. Continue it exactly where it stops.\n"
         f"Text so far:\n{text_so_far}"
     )
@@ -73,7 +86,7 @@ class Reply:
     def __init__(self) -> None:
         self.deltas: list[str] = []
         self.finish: list[str] = []
-        self.usage = None
+        self.usage: CompletionUsage | None = None
         self.chunks = 0
 
     @property
@@ -81,7 +94,7 @@ class Reply:
         return "".join(self.deltas)
 
 
-async def stream(messages: list[dict], wps: float = 0) -> Reply:
+async def stream(messages: list[ChatCompletionMessageParam], wps: float = 0) -> Reply:
     reply = Reply()
     async with client(wps) as c:
         response = await c.chat.completions.create(
@@ -261,7 +274,7 @@ async def test_bytes_stream_as_server_sent_events() -> None:
         "stream": True,
         "stream_options": {"include_usage": True},
     }
-    async with httpx.AsyncClient(transport=transport) as http:
+    async with httpx2.AsyncClient(transport=transport) as http:
         url = "http://offline.invalid/v1/chat/completions"
         async with http.stream("POST", url, json=body) as response:
             assert response.status_code == 200
@@ -314,7 +327,7 @@ async def test_non_streaming_completion_and_max_tokens() -> None:
     [b"{not json", b"[]", b'{"model": "m"}', b'{"model": "m", "messages": []}'],
 )
 async def test_bad_body_is_a_400(content: bytes) -> None:
-    async with httpx.AsyncClient(transport=OfflineTransport()) as http:
+    async with httpx2.AsyncClient(transport=OfflineTransport()) as http:
         response = await http.post(
             "http://offline.invalid/v1/chat/completions", content=content
         )
@@ -337,7 +350,7 @@ async def test_sdk_raises_bad_request_and_not_found() -> None:
     ("method", "path"), [("GET", "/v1/nope"), ("POST", "/v1/models"), ("GET", "/")]
 )
 async def test_unknown_path_is_a_404(method: str, path: str) -> None:
-    async with httpx.AsyncClient(transport=OfflineTransport()) as http:
+    async with httpx2.AsyncClient(transport=OfflineTransport()) as http:
         response = await http.request(method, f"http://offline.invalid{path}")
     assert response.status_code == 404
     assert "error" in response.json()

@@ -2,7 +2,7 @@
 
 import json
 
-import httpx
+import httpx2
 import pytest
 
 from bookgen.llm import ProviderError, StreamInterrupted, StreamStats
@@ -31,7 +31,7 @@ async def test_a_complete_stream_yields_text_finish_reason_and_usage():
     )
     seen = {}
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         seen.update(json.loads(request.content))
         return streaming(body)(request)
 
@@ -80,8 +80,8 @@ async def test_http_errors_say_whether_to_retry(status: int, retryable: bool):
 
 
 async def test_a_dropped_connection_is_interrupted():
-    def handler(request: httpx.Request) -> httpx.Response:
-        raise httpx.ReadError("connection reset")
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        raise httpx2.ReadError("connection reset")
 
     with pytest.raises(StreamInterrupted):
         await collect(provider_for(handler))

@@ -5,7 +5,8 @@ import asyncio
 from bookgen.generation.hub import ChangeEvent, LocalHub, TextEvent
 from bookgen.state.live import Channels, coalesce, live_delta, live_value, parse_live
 from bookgen.state.views import chapter_views, thread_views
-from bookgen.storage.models import Message, MessageKind, MessageStatus, Role
+from bookgen.storage.models import MessageKind, Role
+from bookgen.storage.store import NewMessage
 from tests.storage.test_store import new_book
 
 
@@ -90,15 +91,10 @@ async def test_views_carry_metadata_not_text(store):
         (MessageKind.CHAPTER, 1, "word " * 300),
     ]:
         await store.add_message(
-            Message(
-                book_id=book.id,
-                thread_id=0,
-                role=Role.ASSISTANT,
-                kind=kind,
-                chapter=chapter,
-                status=MessageStatus.COMPLETE,
-                content=content,
-            )
+            book.id,
+            NewMessage(
+                role=Role.ASSISTANT, kind=kind, chapter=chapter, content=content
+            ),
         )
     ov = await store.overview(book.id)
     chapters = chapter_views(ov)

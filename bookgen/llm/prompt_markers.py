@@ -1,0 +1,84 @@
+"""Markers that structure every prompt: prompts.py writes them, the offline model reads.
+
+Both sides import them from here, so a prompt cannot change its layout without
+the offline model reading the new one (tests/llm/test_prompt_markers.py renders
+every prompt and checks). It lives in ``llm`` because the generation layer may
+import the model layer, never the reverse.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = [
+    "CHAPTER_TEXT",
+    "CONTINUE",
+    "EARLIER_SUMMARIES",
+    "FEEDBACK",
+    "OUTLINE",
+    "SETTINGS_HEADER",
+    "TASK",
+    "TEXT_SO_FAR",
+    "Setting",
+    "TaskKind",
+    "chapter_heading",
+    "chapter_task",
+    "continue_task",
+    "labelled",
+    "summary_task",
+]
+
+# Labels of the lines and blocks a prompt is made of ("Task: chapter 2").
+SETTINGS_HEADER = "Book settings"
+TASK = "Task"
+FEEDBACK = "Feedback"
+OUTLINE = "Outline"
+EARLIER_SUMMARIES = "Summaries of earlier chapters"
+CHAPTER_TEXT = "Chapter text"
+TEXT_SO_FAR = "Text so far"
+
+# A continuation's task is the interrupted task behind this word.
+CONTINUE = "continue"
+
+
+class Setting(StrEnum):
+    """One line of the settings block each prompt repeats."""
+
+    TITLE = "Title"
+    PREMISE = "Premise"
+    GENRE = "Genre"
+    AUDIENCE = "Audience"
+    TONE = "Tone"
+    CHAPTERS = "Chapters"
+    WORDS_PER_CHAPTER = "Words per chapter"
+
+
+class TaskKind(StrEnum):
+    """What a ``Task:`` line asks for; chapter tasks carry a number after it."""
+
+    OUTLINE = "outline"
+    REVISE_OUTLINE = "revise outline"
+    CHAPTER = "chapter"
+    SUMMARY = "summary of chapter"
+
+
+def labelled(label: str, value: object) -> str:
+    """One ``Label: value`` line (without its newline)."""
+    return f"{label}: {value}"
+
+
+def chapter_task(chapter: int) -> str:
+    return f"{TaskKind.CHAPTER} {chapter}"
+
+
+def summary_task(chapter: int) -> str:
+    return f"{TaskKind.SUMMARY} {chapter}"
+
+
+def continue_task(task: str) -> str:
+    return f"{CONTINUE} {task}"
+
+
+def chapter_heading(number: int | str, title: str) -> str:
+    """An outline's chapter line, e.g. ``## Chapter 2: The Flood``."""
+    return f"## Chapter {number}: {title}"
