@@ -1,22 +1,31 @@
-"""The process-wide service: built once from settings, shared by every state.
+"""The process-wide wiring: the service and the live channels, built once.
 
-This is the only place that wires storage, the model and the hub together.
+This is the only place that wires storage, the model, the hub and the live
+fan-out together; states ask it for them instead of holding globals.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from functools import lru_cache
 
 from bookgen.config import get_settings
 from bookgen.generation.hub import Hub, LocalHub
 from bookgen.generation.service import GenerationService
 from bookgen.llm import make_provider
+from bookgen.state.live import Channels, LiveTransport
 from bookgen.storage.db import make_engine, migrate_to_head
 from bookgen.storage.store import Store
 
-__all__ = ["get_service", "prepare_database", "recovery_loop"]
+__all__ = [
+    "get_channels",
+    "get_service",
+    "prepare_database",
+    "recovery_loop",
+    "use_live_transport",
+]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +48,41 @@ def get_service() -> GenerationService:
         hub=_make_hub(),
         settings=settings,
     )
+
+
+class _Live:
+    """The transport the app registered, and the channels built over it."""
+
+    transport: LiveTransport | None = None
+    channels: Channels | None = None
+
+
+def use_live_transport(transport: LiveTransport) -> None:
+    """Called once by the app module: how live pushes reach this worker's tabs."""
+    _Live.transport, _Live.channels = transport, None
+
+
+def get_channels() -> Channels:
+    """This worker's live channels (one hub subscription per viewed book)."""
+    if _Live.channels is None:
+        if _Live.transport is None:
+            raise RuntimeError("no live transport: bookgen.bookgen registers one")
+        service = get_service()
+        _Live.channels = Channels(
+            hub=service.hub,
+            store=service.store,
+            transport=_Live.transport,
+            timestamps=_bench_timestamps(),
+        )
+    return _Live.channels
+
+
+def _bench_timestamps() -> bool:
+    """Shim until Settings has ``bench_timestamps`` (config's branch); then delete."""
+    flag = getattr(get_settings(), "bench_timestamps", None)
+    if flag is not None:
+        return bool(flag)
+    return os.environ.get("BOOKGEN_BENCH_TIMESTAMPS", "") in ("1", "true")
 
 
 def prepare_database() -> None:
