@@ -38,6 +38,8 @@ __all__ = ["FEEDBACK_MAX_CHARS", "BookState"]
 IDLE_CHECK_S = 5.0
 # The longest feedback the service accepts (it says so itself on reject).
 FEEDBACK_MAX_CHARS = 4000
+FEEDBACK_NOT_TEXT = "Feedback must be text."
+FEEDBACK_TOO_LONG = f"Feedback is limited to {FEEDBACK_MAX_CHARS:,} characters."
 
 
 class BookState(rx.State):
@@ -155,13 +157,15 @@ class BookState(rx.State):
     # --- author actions --------------------------------------------------
     @rx.event
     def set_feedback(self, value: str):
-        # The client may send anything: only text within the limit is kept.
+        """Keep what the author types; the client may send anything, though."""
         if not isinstance(value, str):
-            self.notice = "Feedback must be text."
+            self.notice = FEEDBACK_NOT_TEXT
         elif len(value) > FEEDBACK_MAX_CHARS:
-            self.notice = f"Feedback is limited to {FEEDBACK_MAX_CHARS:,} characters."
+            self.notice = FEEDBACK_TOO_LONG
         else:
-            self.feedback, self.notice = value, ""
+            self.feedback = value
+            if self.notice in (FEEDBACK_NOT_TEXT, FEEDBACK_TOO_LONG):
+                self.notice = ""
 
     @rx.event
     async def approve(self):

@@ -13,8 +13,8 @@ from bookgen.generation.service import store_new_book
 from bookgen.storage.db import migrate_to_head
 from bookgen.storage.models import BookStatus
 from tests.generation.helpers import form
-from tests.system.conftest import CHROMIUM, CHROMIUM_ARGS, wait_until
 from tests.support.devserver import AppServer
+from tests.system.conftest import CHROMIUM, CHROMIUM_ARGS, wait_until
 
 pytestmark = [pytest.mark.system, pytest.mark.browser]
 
