@@ -91,13 +91,17 @@ def prepare_database() -> None:
 
 
 async def recovery_loop() -> None:
-    """Lifespan task: keep resuming generations whose runner died."""
+    """Lifespan task: keep resuming generations whose runner died; on shutdown,
+    drain this process's runners so nothing written is lost."""
     settings = get_settings()
-    while True:
-        try:
-            started = await get_service().resume_orphans()
-            if started:
-                log.info("resumed generation for books %s", started)
-        except Exception:  # keep sweeping; a database hiccup must not end recovery
-            log.exception("recovery sweep failed")
-        await asyncio.sleep(max(settings.lease_s / 3, 1.0))
+    try:
+        while True:
+            try:
+                started = await get_service().resume_orphans()
+                if started:
+                    log.info("resumed generation for books %s", started)
+            except Exception:  # keep sweeping; a database hiccup must not end it
+                log.exception("recovery sweep failed")
+            await asyncio.sleep(max(settings.lease_s / 3, 1.0))
+    finally:
+        await get_service().stop_runners()

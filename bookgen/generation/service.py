@@ -318,6 +318,14 @@ class GenerationService:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def stop_runners(self) -> None:
+        """Shutdown: cancel this process's runners and wait until each has saved
+        its text, marked its message interrupted and freed its lease."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     # --- recovery --------------------------------------------------------
     async def resume_orphans(self) -> list[int]:
         """Start runners for books whose generation died (lease expired)."""
