@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from bookgen.storage.db import make_engine
 from bookgen.storage.store import BookSnapshot, Store
 from tests.support.reflex_client import DASHBOARD_STATE, ReflexClient
 
+# A Redis database the system tests may flush: set it when others share the server.
+REDIS_URL = os.environ.get("BOOKGEN_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 

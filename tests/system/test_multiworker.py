@@ -3,8 +3,6 @@ live, the generation running on the other."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from bookgen.state.live import LiveChunk, parse_live
@@ -13,11 +11,9 @@ from bookgen.storage.models import BookStatus, MessageKind
 from tests.conftest import PG_URL, reset_postgres
 from tests.support.devserver import AppServer
 from tests.support.reflex_client import BOOK_STATE, ReflexClient
-from tests.system.conftest import create_book, wait_snapshot
+from tests.system.conftest import REDIS_URL, create_book, wait_snapshot
 
 pytestmark = [pytest.mark.system, pytest.mark.postgres]
-# A Redis database of its own (it is flushed): set it when others share the server.
-REDIS_URL = os.environ.get("BOOKGEN_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
 LIVE = delta_key("live")
 
 
