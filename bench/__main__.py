@@ -1,6 +1,9 @@
-"""``python -m bench [--quick]``: run the real app and print its figures.
+"""``python -m bench [--quick] [--pg-url URL] [--redis-url URL]``: run the real
+app and print its figures.
 
-The last line printed is one JSON object with every figure (see README).
+The last line printed is one JSON object with every figure (see README). The
+benchmark reads no environment variable of its own: its knobs are options, and
+the app it starts reads its settings as usual.
 """
 
 from __future__ import annotations
@@ -20,10 +23,8 @@ from bookgen.storage.db import make_engine, migrate_to_head
 from bookgen.storage.store import Store
 from tests.support.devserver import AppServer
 
-PG_URL = os.environ.get(
-    "BOOKGEN_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
-REDIS_URL = os.environ.get("BOOKGEN_BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
+DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/9"
 
 
 def log(msg: str) -> None:
@@ -49,11 +50,10 @@ async def single_worker(args: argparse.Namespace, work: Path) -> dict:
     with AppServer(app_env(db_url)) as app:
         log(f"app up at {app.url}; streaming one chapter to one viewer")
         run = await scenarios.chapter_bytes(app.url, store, args.words)
-        text = run.pop("text")
-        out.update(run)
+        out.update(run.figures)
         log("the same chapter through a naive growing str var")
         out["naive_ws_bytes_per_text_byte"] = await scenarios.naive_bytes(
-            app.url, text, 30
+            app.url, run.text, 30
         )
         log("a finished 30-chapter book in Chromium")
         big = await seed.finished_book(store, 90_000, args.big_chapters, args.big_words)
@@ -85,14 +85,14 @@ async def single_worker(args: argparse.Namespace, work: Path) -> dict:
 async def two_workers(args: argparse.Namespace, single_best: int) -> dict:
     import redis
 
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    fresh_database(PG_URL)
-    migrate_to_head(PG_URL)
-    engine = make_engine(PG_URL)
+    redis.Redis.from_url(args.redis_url).flushdb()
+    fresh_database(args.pg_url)
+    migrate_to_head(args.pg_url)
+    engine = make_engine(args.pg_url)
     store = Store(engine)
     env = app_env(
-        PG_URL,
-        REDIS_URL=REDIS_URL,
+        args.pg_url,
+        REDIS_URL=args.redis_url,
         GUNICORN_CMD_ARGS="--workers 2",
         BOOKGEN_BENCH_TIMESTAMPS="1",
     )
@@ -125,10 +125,20 @@ def fresh_database(url: str) -> None:
     admin.dispose()
 
 
-def parse() -> argparse.Namespace:
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m bench")
     ap.add_argument("--quick", action="store_true", help="small run for CI smoke tests")
-    args = ap.parse_args()
+    ap.add_argument(
+        "--pg-url",
+        default=DEFAULT_PG_URL,
+        help="PostgreSQL database for the two-worker run (dropped and recreated)",
+    )
+    ap.add_argument(
+        "--redis-url",
+        default=DEFAULT_REDIS_URL,
+        help="Redis database for the two-worker run (flushed)",
+    )
+    args = ap.parse_args(argv)
     if args.quick:
         args.words, args.window, args.first_count = 300, 3.0, 3
         args.stream_levels, args.viewer_levels = [5], [10]

@@ -6,6 +6,8 @@ import time
 
 from playwright.async_api import async_playwright
 
+from bookgen import routes
+
 __all__ = ["big_book_first_chapter_ms", "smooth_text_lag_ms"]
 
 CHROMIUM = "/usr/bin/chromium"
@@ -19,7 +21,7 @@ async def big_book_first_chapter_ms(url: str, book_id: int) -> float:
         page = await browser.new_page()
         await page.goto(url + "/")  # warm the app bundle, as a returning user
         start = time.monotonic()
-        await page.goto(f"{url}/books/{book_id}")
+        await page.goto(url + routes.book_url(book_id))
         await page.wait_for_function(
             "() => (document.querySelector('#chapter-1')?.textContent || '')"
             ".length > 500",
@@ -35,7 +37,7 @@ async def smooth_text_lag_ms(url: str, book_id: int, seconds: float) -> float:
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = await browser.new_page()
-        await page.goto(f"{url}/books/{book_id}")
+        await page.goto(url + routes.book_url(book_id))
         await page.wait_for_selector("#chapter-1", timeout=60_000)
         samples = await page.evaluate(
             """async (ms) => {

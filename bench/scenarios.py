@@ -8,10 +8,13 @@ import time
 from dataclasses import dataclass, field
 
 from bench import seed
+from bench.naive_state import NaiveState
+from bookgen import routes
 from bookgen.state.live import parse_live
-from bookgen.storage.models import ACTIVE_STATUSES, BookStatus
+from bookgen.state.reflex_bridge import delta_key
+from bookgen.storage.models import ACTIVE_STATUSES, BookStatus, MessageKind
 from bookgen.storage.store import Store
-from tests.support.reflex_client import BOOK_STATE, ROOT_STATE, ReflexClient
+from tests.support.reflex_client import BOOK_STATE, ReflexClient
 
 __all__ = [
     "Lags",
@@ -22,7 +25,8 @@ __all__ = [
     "percentile",
 ]
 
-NAIVE_STATE = f"{ROOT_STATE}.bookgen___bench___naive_state____naive_state"
+NAIVE_STATE = NaiveState.get_full_name()
+LIVE = delta_key("live")
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -44,22 +48,21 @@ class Lags:
 
     def attach(self, client: ReflexClient, record_intervals: bool = False) -> None:
         def on_delta(delta: dict, at: float) -> None:
-            values = delta.get(BOOK_STATE, {})
-            live = values.get("live_rx_state_")
-            if not live:
+            value = delta.get(BOOK_STATE, {}).get(LIVE)
+            if not value:
                 return  # not a push (e.g. the page's first snapshot)
-            key, offset, _ = parse_live(live)
+            push = parse_live(value)
             if record_intervals:
-                prev = self._last.get((id(client), key))
+                prev = self._last.get((id(client), push.key))
                 if prev is not None:
                     self.intervals_ms.append((at - prev) * 1000)
-                self._last[(id(client), key)] = at
-            if not values.get("live_at_rx_state_"):
+                self._last[(id(client), push.key)] = at
+            if push.at_ms is None:
                 return  # timestamps are off: bytes are being measured
-            lag = time.time() * 1000 - values["live_at_rx_state_"]
+            lag = time.time() * 1000 - push.at_ms
             self.lags_ms.append(lag)
-            if offset == 0 and key not in self._firsts:
-                self._firsts.add(key)
+            if push.offset == 0 and push.key not in self._firsts:
+                self._firsts.add(push.key)
                 self.first_ms.append(lag)
 
         client.on_delta = on_delta
@@ -83,7 +86,15 @@ async def stop_books(store: Store, book_ids: list[int]) -> None:
         )
 
 
-async def chapter_bytes(url: str, store: Store, words: int) -> dict[str, float]:
+@dataclass
+class ChapterBytes:
+    """One chapter streamed to one viewer: its text and the figures measured."""
+
+    text: str
+    figures: dict[str, float]
+
+
+async def chapter_bytes(url: str, store: Store, words: int) -> ChapterBytes:
     """One viewer, one chapter: wire bytes per text byte, cadence, writes."""
     book_id = await seed.writing_book(store, 0, words)
     viewer = ReflexClient(url)
@@ -91,30 +102,35 @@ async def chapter_bytes(url: str, store: Store, words: int) -> dict[str, float]:
     lags.attach(viewer, record_intervals=True)
     started_at_bytes = None
 
-    def chapter_meta() -> dict:
+    def chapter_streaming() -> bool:
         chapters = viewer.var(BOOK_STATE, "chapters") or []
-        return chapters[0] if chapters else {}
+        return bool(chapters) and chapters[0]["is_streaming"] is True
 
-    await viewer.open(f"/books/{book_id}")
-    await viewer.wait_for(lambda: chapter_meta().get("status") == "streaming", 60)
+    await viewer.open(routes.book_url(book_id))
+    await viewer.wait_for(chapter_streaming, 60)
     started_at_bytes = viewer.wire_bytes
     writes = 0
-    while chapter_meta().get("status") == "streaming":
+    while chapter_streaming():
         writes = max(writes, await store.chunk_count())
         await asyncio.sleep(0.2)
     received = viewer.wire_bytes - started_at_bytes
-    await viewer.wait_for(lambda: viewer.var(BOOK_STATE, "status") == "complete", 120)
+    await viewer.wait_for(
+        lambda: viewer.var(BOOK_STATE, "status") == BookStatus.COMPLETE, 120
+    )
     await viewer.close()
     snap = await store.snapshot(book_id)
-    text = next(m.content for m in snap.messages if m.kind == "chapter")
-    return {
-        "text": text,
-        "ws_bytes_per_text_byte": received / len(text.encode()),
-        "push_interval_ms_p50": percentile(lags.intervals_ms, 50),
-        "push_interval_ms_p95": percentile(lags.intervals_ms, 95),
-        "db_writes_per_stream_s": writes / (words / 30.0),
-        "chunk_rows_after_complete": await store.chunk_count(),
-    }
+    assert snap is not None
+    text = next(m.content for m in snap.messages if m.kind == MessageKind.CHAPTER)
+    return ChapterBytes(
+        text,
+        {
+            "ws_bytes_per_text_byte": received / len(text.encode()),
+            "push_interval_ms_p50": percentile(lags.intervals_ms, 50),
+            "push_interval_ms_p95": percentile(lags.intervals_ms, 95),
+            "db_writes_per_stream_s": writes / (words / 30.0),
+            "chunk_rows_after_complete": await store.chunk_count(),
+        },
+    )
 
 
 async def first_pushes(url: str, store: Store, count: int, n0: int) -> list[float]:
@@ -125,7 +141,7 @@ async def first_pushes(url: str, store: Store, count: int, n0: int) -> list[floa
         viewer = ReflexClient(url)
         lags = Lags()
         lags.attach(viewer)
-        await viewer.open(f"/books/{book_id}")
+        await viewer.open(routes.book_url(book_id))
         try:
             await viewer.wait_for(lambda lags=lags: bool(lags.first_ms), 30)
             out += lags.first_ms
@@ -159,7 +175,7 @@ async def lag_p95(
     clients: list[ReflexClient] = []
     try:
         for book_id in book_ids:
-            batch = await open_viewers(url, f"/books/{book_id}", viewers)
+            batch = await open_viewers(url, routes.book_url(book_id), viewers)
             for c in batch:
                 lags.attach(c)
             clients += batch

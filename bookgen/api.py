@@ -13,8 +13,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
+from bookgen import routes
 from bookgen.runtime import get_service
-from bookgen.storage.store import is_row_id
 
 __all__ = ["MAX_OFFSET", "api"]
 
@@ -38,8 +38,8 @@ async def message_text(request: Request) -> PlainTextResponse:
     404 for an id that names no message (non-numeric, out of range, unknown);
     400 for a ``from`` that is not a whole number from 0 to ``MAX_OFFSET``.
     """
-    message_id = _whole_number(request.path_params["message_id"])
-    if message_id is None or not is_row_id(message_id):
+    message_id = routes.parse_id(request.path_params["message_id"])
+    if message_id is None:
         return _no_such_message()
     start = _whole_number(request.query_params.get("from", "0"))
     if start is None or start > MAX_OFFSET:
@@ -54,5 +54,5 @@ async def message_text(request: Request) -> PlainTextResponse:
 
 
 api = Starlette(
-    routes=[Route("/api/messages/{message_id}/text", message_text)],
+    routes=[Route(routes.MESSAGE_TEXT, message_text)],
 )

@@ -1,13 +1,14 @@
-"""The Reflex app: pages, styles and the recovery task that resumes generations."""
+"""The Reflex app: pages, styles, live pushes and the recovery task."""
 
 import reflex as rx
 
 from bookgen import routes
 from bookgen.api import api
 from bookgen.pages import book_page, dashboard_page
-from bookgen.runtime import prepare_database, recovery_loop
+from bookgen.runtime import prepare_database, recovery_loop, use_live_transport
 from bookgen.state.book import BookState
 from bookgen.state.dashboard import DashboardState
+from bookgen.state.reflex_bridge import SocketRooms
 
 prepare_database()
 
@@ -22,3 +23,5 @@ app.add_page(
     book_page, route=routes.BOOK, title="bookgen · book", on_load=BookState.load_book
 )
 app.register_lifespan_task(recovery_loop)
+# Live chunks go straight to the sockets of a book's tabs, as deltas of ``live``.
+use_live_transport(SocketRooms(app, BookState, "live"))

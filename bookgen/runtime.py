@@ -1,6 +1,7 @@
-"""The process-wide service: built once from settings, shared by every state.
+"""The process-wide wiring: the service and the live channels, built once.
 
-This is the only place that wires storage, the model and the hub together.
+This is the only place that wires storage, the model, the hub and the live
+fan-out together; states ask it for them instead of holding globals.
 """
 
 from __future__ import annotations
@@ -13,10 +14,17 @@ from bookgen.config import get_settings
 from bookgen.generation.hub import Hub, LocalHub
 from bookgen.generation.service import GenerationService
 from bookgen.llm import make_provider
+from bookgen.state.live import Channels, LiveTransport
 from bookgen.storage.db import make_engine, migrate_to_head
 from bookgen.storage.store import Store
 
-__all__ = ["get_service", "prepare_database", "recovery_loop"]
+__all__ = [
+    "get_channels",
+    "get_service",
+    "prepare_database",
+    "recovery_loop",
+    "use_live_transport",
+]
 
 log = logging.getLogger(__name__)
 
@@ -41,19 +49,50 @@ def get_service() -> GenerationService:
     )
 
 
+class _Live:
+    """The transport the app registered, and the channels built over it."""
+
+    transport: LiveTransport | None = None
+    channels: Channels | None = None
+
+
+def use_live_transport(transport: LiveTransport) -> None:
+    """Called once by the app module: how live pushes reach this worker's tabs."""
+    _Live.transport, _Live.channels = transport, None
+
+
+def get_channels() -> Channels:
+    """This worker's live channels (one hub subscription per viewed book)."""
+    if _Live.channels is None:
+        if _Live.transport is None:
+            raise RuntimeError("no live transport: bookgen.bookgen registers one")
+        service = get_service()
+        _Live.channels = Channels(
+            hub=service.hub,
+            store=service.store,
+            transport=_Live.transport,
+            timestamps=get_settings().bench_timestamps,
+        )
+    return _Live.channels
+
+
 def prepare_database() -> None:
     """Bring the schema to head before serving (idempotent; PostgreSQL-locked)."""
     migrate_to_head(get_settings().database_url)
 
 
 async def recovery_loop() -> None:
-    """Lifespan task: keep resuming generations whose runner died."""
+    """Lifespan task: keep resuming generations whose runner died; on shutdown,
+    drain this process's runners so nothing written is lost."""
     settings = get_settings()
-    while True:
-        try:
-            started = await get_service().resume_orphans()
-            if started:
-                log.info("resumed generation for books %s", started)
-        except Exception:  # keep sweeping; a database hiccup must not end recovery
-            log.exception("recovery sweep failed")
-        await asyncio.sleep(max(settings.lease_s / 3, 1.0))
+    try:
+        while True:
+            try:
+                started = await get_service().resume_orphans()
+                if started:
+                    log.info("resumed generation for books %s", started)
+            except Exception:  # keep sweeping; a database hiccup must not end it
+                log.exception("recovery sweep failed")
+            await asyncio.sleep(max(settings.lease_s / 3, 1.0))
+    finally:
+        await get_service().stop_runners()

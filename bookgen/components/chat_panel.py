@@ -3,52 +3,58 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from bookgen.components.manuscript import live_text
 from bookgen.state.book import BookState
+from bookgen.state.views import ThreadEntry
+from bookgen.storage.models import MessageStatus
 
 __all__ = ["chat_panel"]
 
 
-def status_badge(status: rx.Var[str]) -> rx.Component:
-    """'starting…' before the first word, 'writing…' while words arrive."""
-    return rx.match(
+def status_badge(status: rx.Var[MessageStatus]) -> rx.Component:
+    """'writing…' while words arrive; how a message ended if not complete."""
+    badge = rx.match(
         status,
-        ("streaming", rx.badge("writing…", color_scheme="blue", class_name="writing")),
-        ("stopped", rx.badge("stopped", color_scheme="orange")),
-        ("error", rx.badge("error", color_scheme="red")),
-        ("interrupted", rx.badge("interrupted", color_scheme="red")),
+        (
+            MessageStatus.STREAMING,
+            rx.badge("writing…", color_scheme="blue", class_name="writing"),
+        ),
+        (MessageStatus.STOPPED, rx.badge("stopped", color_scheme="orange")),
+        (MessageStatus.ERROR, rx.badge("error", color_scheme="red")),
+        (MessageStatus.INTERRUPTED, rx.badge("interrupted", color_scheme="red")),
         rx.fragment(),
     )
+    assert isinstance(badge, rx.Component)
+    return badge
 
 
-def message_bubble(msg: rx.Var[dict]) -> rx.Component:
+def message_bubble(entry: ObjectVar[ThreadEntry]) -> rx.Component:
     body = rx.cond(
-        msg["kind"] == "chapter",
+        entry.in_manuscript,
         rx.text("In the manuscript →", size="1", color_scheme="gray"),
-        live_text(msg, class_name="bubble-text"),
+        live_text(entry, class_name="bubble-text"),
     )
     return rx.box(
         rx.hstack(
-            rx.text(msg["label"], weight="bold", size="2"),
-            status_badge(msg["status"]),
+            rx.text(entry.label, weight="bold", size="2"),
+            status_badge(entry.status),
             align="center",
             spacing="2",
         ),
         body,
-        rx.cond(msg["error"] != "", rx.text(msg["error"], color="red", size="1")),
-        class_name=rx.cond(msg["role"] == "user", "bubble user", "bubble assistant"),
-        data_kind=msg["kind"],
-        data_status=msg["status"],
+        rx.cond(entry.error, rx.text(entry.error, color="red", size="1")),
+        class_name=rx.cond(entry.is_user, "bubble user", "bubble assistant"),
+        data_kind=entry.kind,
+        data_status=entry.status,
     )
 
 
 def starting_indicator() -> rx.Component:
     """Shown while the book is active but no reply has started yet."""
-    active = (BookState.status == "outlining") | (BookState.status == "writing")
-    last_streaming = BookState.thread.length() > 0
     return rx.cond(
-        active & last_streaming & (BookState.thread[-1]["role"] == "user"),
+        BookState.waiting_for_reply,
         rx.box(
             rx.badge("starting…", color_scheme="gray"), class_name="bubble assistant"
         ),
@@ -58,7 +64,7 @@ def starting_indicator() -> rx.Component:
 def decision_box() -> rx.Component:
     """Approve, or reject with feedback: inline under the outline."""
     return rx.cond(
-        BookState.status == "awaiting_approval",
+        BookState.awaiting_approval,
         rx.vstack(
             rx.text("Happy with the outline?", weight="bold"),
             rx.text_area(
@@ -86,10 +92,9 @@ def decision_box() -> rx.Component:
 
 
 def controls() -> rx.Component:
-    active = (BookState.status == "outlining") | (BookState.status == "writing")
     return rx.hstack(
         rx.cond(
-            active,
+            BookState.is_active,
             rx.button(
                 "Stop",
                 id="stop-generation",
@@ -98,14 +103,14 @@ def controls() -> rx.Component:
             ),
         ),
         rx.cond(
-            BookState.status == "stopped",
+            BookState.is_stopped,
             rx.button("Continue", id="continue-generation", on_click=BookState.resume),
         ),
         rx.cond(
-            BookState.status == "error",
+            BookState.has_failed,
             rx.button("Retry", id="retry-generation", on_click=BookState.resume),
         ),
-        rx.cond(BookState.notice != "", rx.text(BookState.notice, id="notice")),
+        rx.cond(BookState.notice, rx.text(BookState.notice, id="notice")),
         spacing="3",
         align="center",
     )

@@ -2,38 +2,48 @@
 
 from __future__ import annotations
 
-import reflex as rx
+from typing import Any
 
+import reflex as rx
+from reflex.vars import ObjectVar
+
+from bookgen import routes
 from bookgen.components.stream_text import stream_text
 from bookgen.state.book import BookState
+from bookgen.state.views import ChapterView, TextView
 
-__all__ = ["manuscript"]
+__all__ = ["live_text", "manuscript"]
 
 
-def live_text(msg: rx.Var[dict], **props) -> rx.Component:
-    """A message's text: fetched once (bookgen/api.py), then grown live."""
+def live_text(message: ObjectVar[TextView], **props: Any) -> rx.Component:
+    """A message's text: fetched once over HTTP, then grown by live pushes."""
     return stream_text(
-        "/api/messages/" + msg["id"].to(str) + "/text",
-        length=msg["length"].to(int),
-        message_key="m" + msg["id"].to(str),
+        routes.message_text_url(message.id),
+        length=message.chars,
+        message_key=f"m{message.id}",
         live=BookState.live,
-        streaming=msg["status"] == "streaming",
+        streaming=message.is_streaming,
         **props,
     )
 
 
-def chapter_section(ch: rx.Var[dict]) -> rx.Component:
+def chapter_section(chapter: ObjectVar[ChapterView]) -> rx.Component:
     return rx.box(
         rx.heading(
-            "Chapter ", ch["number"], ": ", ch["title"], size="5", class_name="ch-title"
+            "Chapter ",
+            chapter.number,
+            ": ",
+            chapter.title,
+            size="5",
+            class_name="ch-title",
         ),
-        live_text(ch, id="chapter-" + ch["number"].to(str), class_name="prose"),
+        live_text(chapter, id=f"chapter-{chapter.number}", class_name="prose"),
         class_name="chapter",
     )
 
 
-def manuscript() -> rx.Component:
-    return rx.box(
+def book_header() -> rx.Component:
+    return rx.fragment(
         rx.hstack(
             rx.heading(BookState.title, size="7"),
             rx.badge(BookState.status, id="book-status", size="2"),
@@ -41,7 +51,7 @@ def manuscript() -> rx.Component:
             spacing="3",
         ),
         rx.hstack(
-            rx.progress(value=BookState.progress, width="12em"),
+            rx.progress(value=BookState.percent_done, width="12em"),
             rx.text(
                 BookState.chapters_done,
                 " / ",
@@ -58,8 +68,14 @@ def manuscript() -> rx.Component:
             align="center",
             spacing="3",
         ),
+    )
+
+
+def manuscript() -> rx.Component:
+    return rx.box(
+        book_header(),
         rx.cond(
-            BookState.outline["id"] != "",
+            BookState.outline,
             rx.box(
                 rx.heading("Outline", size="4", class_name="section-title"),
                 live_text(BookState.outline, id="outline", class_name="prose"),

@@ -31,6 +31,7 @@ from bookgen.llm import ChatMessage, LLMProvider
 from bookgen.llm.prompt_markers import TaskKind, chapter_task, summary_task
 from bookgen.storage.models import (
     ACTIVE_STATUSES,
+    FEEDBACK_CHARS,
     Book,
     BookStatus,
     MessageKind,
@@ -40,9 +41,11 @@ from bookgen.storage.models import (
 )
 from bookgen.storage.store import BookSnapshot, NewMessage, Store
 
-__all__ = ["ActionResult", "GenerationService", "store_new_book"]
+__all__ = ["FEEDBACK_TOO_LONG", "ActionResult", "GenerationService", "store_new_book"]
 
 log = logging.getLogger(__name__)
+
+FEEDBACK_TOO_LONG = f"Feedback is limited to {FEEDBACK_CHARS.high:,} characters."
 
 
 @dataclass(frozen=True)
@@ -118,8 +121,8 @@ class GenerationService:
         feedback = feedback.strip()
         if not feedback:
             return ActionResult(False, "Say what should change in the outline.")
-        if len(feedback) > 4000:
-            return ActionResult(False, "Feedback is limited to 4,000 characters.")
+        if len(feedback) > FEEDBACK_CHARS.high:
+            return ActionResult(False, FEEDBACK_TOO_LONG)
         message = NewMessage(
             role=Role.USER, kind=MessageKind.FEEDBACK, content=feedback
         )
@@ -343,6 +346,14 @@ class GenerationService:
         # The loop keeps only weak references to tasks: hold on to it.
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def stop_runners(self) -> None:
+        """Shutdown: cancel this process's runners and wait until each has saved
+        its text, marked its message interrupted and freed its lease."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     # --- recovery --------------------------------------------------------
     async def resume_orphans(self) -> list[int]:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
+from bookgen import routes
 from bookgen.state.dashboard import DashboardState
+from bookgen.state.views import BookCard
 
 __all__ = ["dashboard_page"]
 
@@ -93,6 +96,7 @@ def new_book_form() -> rx.Component:
                 width="100%",
             ),
             rx.button("Start", id="create-book", type="submit", size="3"),
+            field_error("form"),
             rx.cond(
                 DashboardState.offline,
                 rx.text(
@@ -109,28 +113,30 @@ def new_book_form() -> rx.Component:
     )
 
 
-def book_row(book: rx.Var[dict]) -> rx.Component:
+def book_row(book: ObjectVar[BookCard]) -> rx.Component:
     return rx.link(
         rx.hstack(
             rx.vstack(
-                rx.text(book["title"], weight="bold"),
-                rx.text(book["updated"], size="1", color_scheme="gray"),
+                rx.text(book.title, weight="bold"),
+                rx.text(book.updated, size="1", color_scheme="gray"),
                 spacing="0",
                 flex="1",
             ),
-            rx.badge(book["status"]),
+            rx.badge(book.status),
             rx.vstack(
-                rx.progress(value=book["progress"].to(int), width="8em"),
-                rx.text(book["chapters"], size="1"),
+                rx.progress(value=book.percent_done, width="8em"),
+                rx.text(
+                    book.chapters_done, " / ", book.chapter_count, " chapters", size="1"
+                ),
                 spacing="1",
             ),
             align="center",
             width="100%",
             class_name="book-row",
         ),
-        href="/books/" + book["id"],
+        href=routes.book_url(book.id),
         underline="none",
-        data_book_id=book["id"],
+        data_book_id=book.id,
     )
 
 

@@ -8,15 +8,15 @@ from bookgen import routes
 from bookgen.config import get_settings
 from bookgen.generation.forms import BookForm, FormError
 from bookgen.runtime import get_service
-from bookgen.state.views import book_card
+from bookgen.state.views import BookCard, book_card
 
 __all__ = ["DashboardState"]
 
 
 class DashboardState(rx.State):
-    books: list[dict[str, str]] = []
-    errors: dict[str, str] = {}
-    creating: bool = False
+    books: rx.Field[list[BookCard]] = rx.field(default_factory=list)
+    # Field name -> what is wrong with it, as the form shows it.
+    errors: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
 
     @rx.var
     def default_model(self) -> str:
@@ -33,14 +33,18 @@ class DashboardState(rx.State):
 
     @rx.event
     async def create_book(self, form_data: dict):
-        """Validate on the server, store the book, open it; its outline starts."""
-        from bookgen.state.book import BookState
-
+        """Validate on the server, store the book, start its outline, open it."""
+        if not isinstance(form_data, dict):
+            self.errors = {"form": "The form arrived damaged; please send it again."}
+            return None
         try:
             form = BookForm.parse(form_data)
         except FormError as exc:
             self.errors = exc.errors
             return None
         self.errors = {}
-        book = await get_service().create_book(form)
-        return [rx.redirect(routes.book_url(book.id)), BookState.run_book(book.id)]
+        service = get_service()
+        book = await service.create_book(form)
+        assert book.id is not None
+        service.start(book.id)
+        return rx.redirect(routes.book_url(book.id))

@@ -2,9 +2,10 @@
 
 Pushing each chunk through every tab's state (lock, load, diff, save) costs a
 full state round trip per viewer. Instead a chunk becomes one small delta for
-the live vars, encoded once and sent to every viewing tab's socket (a socket.io
+the live var, encoded once and sent to every viewing tab's socket (a socket.io
 room, see LiveTransport); other changes reload the book's overview once per
-worker and wake every tab's watcher.
+worker and wake every tab's watcher. Nothing here imports Reflex: the transport
+that speaks its protocol lives in reflex_bridge.py.
 """
 
 from __future__ import annotations
@@ -13,14 +14,21 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
+from dataclasses import dataclass
 from typing import Protocol
-
-from reflex_base.constants.state import FIELD_MARKER
 
 from bookgen.generation.hub import ChangeEvent, Event, Hub, TextEvent
 from bookgen.storage.store import BookOverview, Store
 
-__all__ = ["BookChannel", "Channels", "coalesce", "live_value", "parse_live"]
+__all__ = [
+    "BookChannel",
+    "Channels",
+    "LiveChunk",
+    "LiveTransport",
+    "coalesce",
+    "live_value",
+    "parse_live",
+]
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +43,12 @@ class LiveTransport(Protocol):
 
     async def remove(self, book_id: int, member: str) -> None: ...
 
-    async def send(self, book_id: int, delta: dict[str, object]) -> None:
-        """One delta ({var: value}) to every member of the book."""
+    async def send(self, book_id: int, value: str) -> None:
+        """One live value (see live_value) to every member of the book."""
+
+    def connected(self, token: str) -> bool:
+        """The tab is still connected to this worker."""
+        ...
 
 
 def coalesce(events: list[Event]) -> tuple[bool, TextEvent | None]:
@@ -58,25 +70,40 @@ def coalesce(events: list[Event]) -> tuple[bool, TextEvent | None]:
     return reload, text
 
 
-def live_value(message_id: int, offset: int, text: str) -> str:
-    """``m<id>:<offset>:<text>``: one var, so a push repeats as little as possible."""
-    return f"m{message_id}:{offset}:{text}"
+@dataclass(frozen=True)
+class LiveChunk:
+    """One live push, parsed: text of message ``key`` from code point ``offset``."""
+
+    key: str
+    offset: int
+    text: str
+    # When the provider produced it (ms since the epoch); benchmark mode only.
+    at_ms: int | None = None
 
 
-def parse_live(value: str) -> tuple[str, int, str]:
-    """The inverse of live_value: (message key, offset, text)."""
+def live_value(
+    message_id: int, offset: int, text: str, at_ms: int | None = None
+) -> str:
+    """``m<id>:<offset>:<text>``: one var, so a push repeats as little as possible.
+
+    In benchmark mode the key carries the provider's timestamp,
+    ``m<id>@<ms>:<offset>:<text>``, so no extra var exists in a normal run.
+    """
+    key = f"m{message_id}" if at_ms is None else f"m{message_id}@{at_ms}"
+    return f"{key}:{offset}:{text}"
+
+
+def parse_live(value: str) -> LiveChunk:
+    """The inverse of live_value."""
     key, offset, text = value.split(":", 2)
-    return key, int(offset), text
+    key, _, at = key.partition("@")
+    return LiveChunk(key, int(offset), text, int(at) if at else None)
 
 
-def live_delta(text: TextEvent, with_timestamp: bool) -> dict[str, object]:
-    """BookState's live vars for one chunk, named as Reflex sends them."""
-    delta: dict[str, object] = {
-        "live" + FIELD_MARKER: live_value(text.message_id, text.offset, text.text)
-    }
-    if with_timestamp:
-        delta["live_at" + FIELD_MARKER] = round(text.at * 1000)
-    return delta
+def chunk_value(text: TextEvent, with_timestamp: bool) -> str:
+    """The live value for one coalesced chunk."""
+    at_ms = round(text.at * 1000) if with_timestamp else None
+    return live_value(text.message_id, text.offset, text.text, at_ms)
 
 
 class BookChannel:
@@ -145,7 +172,7 @@ class BookChannel:
                     log.exception("live feed for book %s failed", self.book_id)
 
     async def _push(self, text: TextEvent) -> None:
-        await self.transport.send(self.book_id, live_delta(text, self.timestamps))
+        await self.transport.send(self.book_id, chunk_value(text, self.timestamps))
 
     async def _reload(self) -> None:
         overview = await self.store.overview(self.book_id)

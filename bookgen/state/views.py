@@ -1,17 +1,41 @@
-"""Turning storage rows into the small dicts the page renders.
+"""The typed views the pages render, built from storage rows.
 
-Views carry metadata only (status, length, a URL for the text): text reaches the
-browser once over HTTP and then as live chunks, never inside a list that Reflex
-would resend whole. Kept apart from the states so it tests without Reflex.
+Views carry metadata only (status, length, numbers): text reaches the browser
+once over HTTP and then as live chunks, never inside a list that Reflex would
+resend whole. Predicates the page needs (is this streaming? is it the
+author's?) are fields computed here, once, so components compare nothing.
+Kept apart from the states so they test without Reflex.
+
+Field names avoid the methods of Reflex's object vars (``length``, ``keys``,
+``items``...): a view's fields are read as attributes in components.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TypedDict
+
 from bookgen.generation.outline import chapter_titles
-from bookgen.storage.models import Book, MessageKind
+from bookgen.storage.models import (
+    Book,
+    BookStatus,
+    MessageKind,
+    MessageStatus,
+    Role,
+)
 from bookgen.storage.store import BookOverview, MessageMeta
 
-__all__ = ["book_card", "chapter_views", "outline_view", "thread_views"]
+__all__ = [
+    "BookCard",
+    "ChapterView",
+    "TextView",
+    "ThreadEntry",
+    "book_card",
+    "chapter_views",
+    "outline_view",
+    "percent_done",
+    "thread_views",
+]
 
 _LABELS = {
     MessageKind.REQUEST: "You asked for an outline",
@@ -21,43 +45,109 @@ _LABELS = {
 }
 
 
-def _view(m: MessageMeta) -> dict[str, str]:
-    # Short on purpose: Reflex resends the whole list on every change.
-    return {"id": str(m.id), "status": m.status, "length": str(m.length)}
+@dataclass(frozen=True, kw_only=True)
+class TextView:
+    """A message whose text the page shows (fetched by id, grown live)."""
+
+    id: int
+    status: MessageStatus
+    # Code points of text so far, chunk log included.
+    chars: int
+    # Text is arriving now: blinking cursor, smooth reveal.
+    is_streaming: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThreadEntry(TextView):
+    """One bubble of the conversation."""
+
+    role: Role
+    kind: MessageKind
+    label: str
+    error: str
+    is_user: bool
+    # Chapters are read in the manuscript; the bubble only points there.
+    in_manuscript: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChapterView(TextView):
+    """The latest attempt at one chapter, in the manuscript."""
+
+    number: int
+    title: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class BookCard:
+    """One row of the dashboard."""
+
+    id: int
+    title: str
+    status: BookStatus
+    chapters_done: int
+    chapter_count: int
+    # 0-100, the share of chapters written.
+    percent_done: int
+    updated: str
+
+
+def percent_done(done: int, total: int) -> int:
+    """Chapters written as a whole percentage (0 chapters planned reads as 0)."""
+    return round(100 * done / total) if total > 0 else 0
+
+
+class _TextFields(TypedDict):
+    id: int
+    status: MessageStatus
+    chars: int
+    is_streaming: bool
+
+
+def _text_fields(m: MessageMeta) -> _TextFields:
+    status = MessageStatus(m.status)
+    return {
+        "id": m.id,
+        "status": status,
+        "chars": m.length,
+        "is_streaming": status == MessageStatus.STREAMING,
+    }
 
 
 def _label(m: MessageMeta, titles: dict[int, str]) -> str:
-    if m.kind == MessageKind.CHAPTER:
+    kind = MessageKind(m.kind)
+    if kind == MessageKind.CHAPTER:
         title = titles.get(m.chapter or 0, "")
         return f"Chapter {m.chapter}" + (f": {title}" if title else "")
-    if m.kind == MessageKind.SUMMARY:
+    if kind == MessageKind.SUMMARY:
         return f"Summary of chapter {m.chapter}"
-    return _LABELS.get(MessageKind(m.kind), m.kind)
+    return _LABELS[kind]
 
 
-def outline_view(ov: BookOverview) -> dict[str, str]:
+def outline_view(ov: BookOverview) -> TextView | None:
+    """The latest outline (revisions replace it in the manuscript)."""
     outlines = [m for m in ov.messages if m.kind == MessageKind.OUTLINE]
-    if not outlines:
-        return {"id": "", "status": "", "length": "0"}
-    return _view(outlines[-1])
+    return TextView(**_text_fields(outlines[-1])) if outlines else None
 
 
-def thread_views(ov: BookOverview) -> list[dict[str, str]]:
+def thread_views(ov: BookOverview) -> list[ThreadEntry]:
     """The chat panel, in order; chapter text lives in the manuscript only."""
     titles = chapter_titles(ov.outline_text)
     return [
-        {
-            **_view(m),
-            "role": m.role,
-            "kind": m.kind,
-            "label": _label(m, titles),
-            "error": m.error,
-        }
+        ThreadEntry(
+            **_text_fields(m),
+            role=Role(m.role),
+            kind=MessageKind(m.kind),
+            label=_label(m, titles),
+            error=m.error,
+            is_user=m.role == Role.USER,
+            in_manuscript=m.kind == MessageKind.CHAPTER,
+        )
         for m in ov.messages
     ]
 
 
-def chapter_views(ov: BookOverview) -> list[dict[str, str]]:
+def chapter_views(ov: BookOverview) -> list[ChapterView]:
     """The manuscript: the latest attempt at each chapter, in order."""
     titles = chapter_titles(ov.outline_text)
     latest: dict[int, MessageMeta] = {}
@@ -65,23 +155,24 @@ def chapter_views(ov: BookOverview) -> list[dict[str, str]]:
         if m.kind == MessageKind.CHAPTER and m.chapter is not None:
             latest[m.chapter] = m
     return [
-        {
-            **_view(m),
-            "number": str(n),
-            "title": titles.get(n, f"Chapter {n}"),
-        }
+        ChapterView(
+            **_text_fields(m),
+            number=n,
+            title=titles.get(n, f"Chapter {n}"),
+        )
         for n, m in sorted(latest.items())
     ]
 
 
-def book_card(book: Book) -> dict[str, str]:
+def book_card(book: Book) -> BookCard:
     """One dashboard row."""
-    total = max(book.chapter_count, 1)
-    return {
-        "id": str(book.id),
-        "title": book.title,
-        "status": book.status,
-        "progress": str(round(100 * book.chapters_done / total)),
-        "chapters": f"{book.chapters_done} / {book.chapter_count} chapters",
-        "updated": book.updated_at.strftime("%Y-%m-%d %H:%M UTC"),
-    }
+    assert book.id is not None, "only stored books are listed"
+    return BookCard(
+        id=book.id,
+        title=book.title,
+        status=BookStatus(book.status),
+        chapters_done=book.chapters_done,
+        chapter_count=book.chapter_count,
+        percent_done=percent_done(book.chapters_done, book.chapter_count),
+        updated=book.updated_at.strftime("%Y-%m-%d %H:%M UTC"),
+    )

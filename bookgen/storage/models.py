@@ -18,6 +18,8 @@ __all__ = [
     "DEFAULT_CHAPTER_COUNT",
     "DEFAULT_WORDS_PER_CHAPTER",
     "DETAIL_CHARS",
+    "FEEDBACK_CHARS",
+    "MAX_ROW_ID",
     "MODEL_NAME_CHARS",
     "PREMISE_CHARS",
     "TITLE_CHARS",
@@ -80,6 +82,11 @@ class MessageStatus(StrEnum):
     INTERRUPTED = "interrupted"
 
 
+# Keys are INTEGER columns: signed 32-bit on PostgreSQL, which raises "integer
+# out of range" past this. Nothing outside 1..MAX_ROW_ID can name a row.
+MAX_ROW_ID = 2**31 - 1
+
+
 @dataclass(frozen=True)
 class Bounds:
     """Inclusive limits of a number, or of a text's length in characters."""
@@ -96,6 +103,8 @@ DETAIL_CHARS = Bounds(0, 100)  # genre, audience, tone
 MODEL_NAME_CHARS = Bounds(0, 200)
 CHAPTER_COUNT = Bounds(1, 50)
 WORDS_PER_CHAPTER = Bounds(200, 8_000)
+# An author's feedback on an outline.
+FEEDBACK_CHARS = Bounds(1, 4_000)
 DEFAULT_CHAPTER_COUNT = 8
 DEFAULT_WORDS_PER_CHAPTER = 1_500
 

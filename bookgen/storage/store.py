@@ -21,6 +21,7 @@ from bookgen.storage.chunk_log import ChunkLog
 from bookgen.storage.db import make_sessionmaker
 from bookgen.storage.models import (
     ACTIVE_STATUSES,
+    MAX_ROW_ID,
     Book,
     Chunk,
     Message,
@@ -40,14 +41,13 @@ __all__ = [
     "is_row_id",
 ]
 
-# Keys and counters are INTEGER columns: signed 32-bit on PostgreSQL, which
-# raises "integer out of range" past this (SQLite would take 64 bits).
-_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+# Counters are INTEGER columns too (see MAX_ROW_ID).
+_INT_MIN, _INT_MAX = -(2**31), MAX_ROW_ID
 
 
 def is_row_id(value: int) -> bool:
     """Could ``value`` name a row? Anything else is "not found", never an error."""
-    return 0 < value <= _INT_MAX
+    return 0 < value <= MAX_ROW_ID
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 Engine.IO v4 over a raw websocket (aiohttp), Socket.IO namespace ``/_event``.
 It counts the bytes received on the wire (after permessage-deflate, as a
 browser receives them) and keeps the page's state from the deltas it gets.
+State and var names come from the app's classes and its Reflex adapter.
 """
 
 from __future__ import annotations
@@ -16,11 +17,18 @@ from collections.abc import Callable
 from typing import Any
 
 import aiohttp
+import reflex as rx
 
-__all__ = ["BOOK_STATE", "ROOT_STATE", "ReflexClient"]
+from bookgen.state.book import BookState
+from bookgen.state.dashboard import DashboardState
+from bookgen.state.reflex_bridge import delta_key
 
-ROOT_STATE = "reflex___state____state"
-BOOK_STATE = f"{ROOT_STATE}.bookgen___state___book____book_state"
+__all__ = ["BOOK_STATE", "DASHBOARD_STATE", "ROOT_STATE", "ReflexClient"]
+
+# Full state names, as events and deltas carry them.
+ROOT_STATE = rx.State.get_full_name()
+BOOK_STATE = BookState.get_full_name()
+DASHBOARD_STATE = DashboardState.get_full_name()
 NS = "/_event"
 
 
@@ -88,9 +96,9 @@ class ReflexClient:
 
     # --- receiving -------------------------------------------------------
     def var(self, state: str, name: str, default: Any = None) -> Any:
-        return self.state.get(state, {}).get(f"{name}_rx_state_", default)
+        return self.state.get(state, {}).get(delta_key(name), default)
 
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float) -> None:
+    async def wait_for(self, predicate: Callable[[], object], timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while not predicate():
             if time.monotonic() > deadline:
@@ -137,8 +145,9 @@ class ReflexClient:
 def _patch_byte_counter(client: ReflexClient) -> None:
     """Count bytes as they come off the TCP socket (frames, compressed)."""
     ws = client._ws
-    assert ws is not None
-    protocol = ws._conn.protocol  # type: ignore[union-attr]
+    assert ws is not None and ws._conn is not None
+    protocol = ws._conn.protocol
+    assert protocol is not None
     original = protocol.data_received
 
     def data_received(data: bytes) -> None:

@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import os
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 
 from bookgen.storage.db import make_engine
 from bookgen.storage.store import BookSnapshot, Store
-from tests.support.reflex_client import ROOT_STATE, ReflexClient
+from tests.support.reflex_client import DASHBOARD_STATE, ReflexClient
 
-DASHBOARD_STATE = f"{ROOT_STATE}.bookgen___state___dashboard____dashboard_state"
+# A Redis database the system tests may flush: set it when others share the server.
+REDIS_URL = os.environ.get("BOOKGEN_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+async def wait_until(
+    check: Callable[[], Awaitable[bool]], what: str, timeout: float = 20.0
+) -> None:
+    """Await ``check`` until it holds; fail naming ``what`` after ``timeout`` s."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        await asyncio.sleep(0.05)
 
 
 async def create_book(base_url: str, chapters: int = 1, words: int = 600) -> int:

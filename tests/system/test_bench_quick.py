@@ -12,6 +12,9 @@ import sys
 
 import pytest
 
+from tests.conftest import PG_URL
+from tests.system.conftest import REDIS_URL
+
 pytestmark = [pytest.mark.system, pytest.mark.postgres, pytest.mark.browser]
 
 FIELDS = {
@@ -32,7 +35,17 @@ FIELDS = {
 
 def test_quick_benchmark_prints_every_field():
     run = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick"],
+        # The benchmark recreates this database and flushes this Redis db.
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--quick",
+            "--pg-url",
+            PG_URL,
+            "--redis-url",
+            REDIS_URL,
+        ],
         capture_output=True,
         text=True,
         timeout=600,

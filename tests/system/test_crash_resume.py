@@ -10,7 +10,8 @@ import signal
 
 import pytest
 
-from bookgen.storage.models import BookStatus, MessageKind, MessageStatus
+from bookgen.storage.models import BookStatus, Message, MessageKind, MessageStatus
+from bookgen.storage.store import BookSnapshot
 from tests.generation.helpers import form, make_service
 from tests.support.devserver import AppServer
 from tests.support.reflex_client import BOOK_STATE, ReflexClient
@@ -19,8 +20,21 @@ from tests.system.conftest import create_book, wait_snapshot
 pytestmark = pytest.mark.system
 
 
-def chapter(snap):
+def chapter(snap: BookSnapshot | None) -> Message | None:
+    if snap is None:
+        return None
     return next((m for m in snap.messages if m.kind == MessageKind.CHAPTER), None)
+
+
+def chapter_of(snap: BookSnapshot | None) -> Message:
+    found = chapter(snap)
+    assert found is not None, "the book has no chapter yet"
+    return found
+
+
+def words_in_chapter(snap: BookSnapshot) -> int:
+    found = chapter(snap)
+    return len(found.content.split()) if found is not None else 0
 
 
 async def reference_chapter(store_for, tmp_path, words: int) -> str:
@@ -41,10 +55,11 @@ async def reference_chapter(store_for, tmp_path, words: int) -> str:
             tone="",
         )
     )
+    assert book.id is not None
     await service.run(book.id)
     await service.approve(book.id)
     await service.run(book.id)
-    return chapter(await store.snapshot(book.id)).content
+    return chapter_of(await store.snapshot(book.id)).content
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["kill", "term"])
@@ -70,17 +85,18 @@ async def test_generation_resumes_after_the_server_dies(
         snap = await wait_snapshot(
             store,
             book_id,
-            lambda s: chapter(s) is not None and len(chapter(s).content.split()) > 150,
+            lambda s: words_in_chapter(s) > 150,
             60,
         )
         app.kill(sig)  # returns once every process of the app is gone
         await viewer.close()
-        at_death = chapter(await store.snapshot(book_id))
-        assert at_death is not None and len(at_death.content.split()) > 150
-        assert at_death.content.startswith(chapter(snap).content)
+        at_death = chapter_of(await store.snapshot(book_id))
+        assert len(at_death.content.split()) > 150
+        assert at_death.content.startswith(chapter_of(snap).content)
         if sig == signal.SIGTERM:
             # A drained shutdown marks the message and frees the lease at once.
             book = await store.get_book(book_id)
+            assert book is not None
             assert at_death.status == MessageStatus.INTERRUPTED
             assert book.lease_owner is None
 
@@ -90,7 +106,7 @@ async def test_generation_resumes_after_the_server_dies(
         )
     finally:
         app.stop()
-    final = chapter(done)
+    final = chapter_of(done)
     assert final.id == at_death.id, "the chapter was restarted, not resumed"
     assert final.content.startswith(at_death.content)
     assert final.content == await reference_chapter(store_for, tmp_path, words)

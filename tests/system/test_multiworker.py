@@ -3,19 +3,18 @@ live, the generation running on the other."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
-from bookgen.state.live import parse_live
+from bookgen.state.live import LiveChunk, parse_live
+from bookgen.state.reflex_bridge import delta_key
 from bookgen.storage.models import BookStatus, MessageKind
 from tests.conftest import PG_URL, reset_postgres
 from tests.support.devserver import AppServer
 from tests.support.reflex_client import BOOK_STATE, ReflexClient
-from tests.system.conftest import create_book, wait_snapshot
+from tests.system.conftest import REDIS_URL, create_book, wait_snapshot
 
 pytestmark = [pytest.mark.system, pytest.mark.postgres]
-REDIS_URL = "redis://127.0.0.1:6379/7"
+LIVE = delta_key("live")
 
 
 async def viewers_on_two_workers(
@@ -75,23 +74,29 @@ async def test_a_viewer_on_another_worker_sees_the_stream_live(store_for):
             # Whichever worker runs the chapter, one of the two viewers is elsewhere.
             other = b if a.var(BOOK_STATE, "served_by") == runner else a
             assert other.var(BOOK_STATE, "served_by") != runner
-            live: list[tuple[str, int, str]] = []
+            live: list[LiveChunk] = []
 
             def record(delta: dict, _at: float) -> None:
-                if "live_rx_state_" in delta.get(BOOK_STATE, {}):
-                    live.append(parse_live(delta[BOOK_STATE]["live_rx_state_"]))
+                if LIVE in delta.get(BOOK_STATE, {}):
+                    live.append(parse_live(delta[BOOK_STATE][LIVE]))
 
             other.on_delta = record
             done = await wait_snapshot(
                 store, book_id, lambda s: s.book.status == BookStatus.COMPLETE, 90
             )
-            await asyncio.sleep(0.5)
+            ch = next(m for m in done.messages if m.kind == MessageKind.CHAPTER)
+            text, key = ch.content, f"m{ch.id}"
+            # The chapter's last words were published before it completed.
+            await other.wait_for(
+                lambda: any(
+                    p.key == key and p.offset + len(p.text) == len(text) for p in live
+                ),
+                20,
+            )
         finally:
             await a.close()
             await b.close()
-    ch = next(m for m in done.messages if m.kind == MessageKind.CHAPTER)
-    text = ch.content
-    pushes = [(o, c) for key, o, c in live if key == f"m{ch.id}" and c]
+    pushes = [p for p in live if p.key == key and p.text]
     assert len(pushes) > 10, "the other worker's viewer saw no live stream"
-    for offset, chunk in pushes:
-        assert text[offset : offset + len(chunk)] == chunk
+    for p in pushes:
+        assert text[p.offset : p.offset + len(p.text)] == p.text

@@ -1,16 +1,25 @@
-"""Concurrent decisions through the real event path: exactly one wins."""
+"""Concurrent and hostile events through the real event path.
+
+Exactly one decision wins, exactly one runner writes, and bad ids or argument
+types get a notice (or "not found"), never an exception.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
+from bookgen import routes
+from bookgen.generation.service import store_new_book
 from bookgen.storage.models import BookStatus, MessageKind
+from bookgen.storage.store import BookSnapshot
 from tests.conftest import PG_URL, reset_postgres
+from tests.generation.helpers import form
 from tests.support.devserver import AppServer
 from tests.support.reflex_client import BOOK_STATE, ReflexClient
-from tests.system.conftest import create_book, wait_snapshot
+from tests.system.conftest import create_book, wait_snapshot, wait_until
 
 pytestmark = pytest.mark.system
 
@@ -23,6 +32,20 @@ def app_db(request, sqlite_db) -> str:
     return sqlite_db
 
 
+async def settled(tab: ReflexClient, marker: str) -> None:
+    """Wait until the tab's earlier events were all handled.
+
+    A tab's events are handled in order, so once a later ``set_feedback``
+    shows, every event sent before it is done.
+    """
+    await tab.emit(f"{BOOK_STATE}.set_feedback", {"value": marker})
+    await tab.wait_for(lambda: tab.var(BOOK_STATE, "feedback") == marker, 30)
+
+
+def outlines(snap: BookSnapshot) -> int:
+    return sum(m.kind == MessageKind.OUTLINE for m in snap.messages)
+
+
 async def test_approve_and_reject_at_once_in_two_tabs(app_db, store_for):
     store = store_for(app_db)
     env = {"DATABASE_URL": app_db, "BOOKGEN_OFFLINE_WPS": "200"}
@@ -31,34 +54,28 @@ async def test_approve_and_reject_at_once_in_two_tabs(app_db, store_for):
         tabs = [ReflexClient(app.url) for _ in range(3)]
         try:
             for tab in tabs:
-                await tab.open(f"/books/{book_id}")
+                await tab.open(routes.book_url(book_id))
             for tab in tabs:
                 await tab.wait_for(
                     lambda t=tab: t.var(BOOK_STATE, "status") == "awaiting_approval", 60
                 )
-            await tabs[1].emit(
-                f"{BOOK_STATE}.set_feedback", {"value": "make it darker"}
-            )
-            await asyncio.sleep(0.3)
+            await settled(tabs[1], "make it darker")
             await asyncio.gather(
                 tabs[0].emit(f"{BOOK_STATE}.approve"),
                 tabs[1].emit(f"{BOOK_STATE}.reject"),
                 tabs[0].emit(f"{BOOK_STATE}.approve"),  # a double click
             )
-            snap = await wait_snapshot(
-                store,
-                book_id,
-                lambda s: s.book.status != BookStatus.AWAITING_APPROVAL,
-                30,
-            )
-            await asyncio.sleep(1.0)
+            for tab in tabs[:2]:
+                await settled(tab, "done")
+            notices = [t.var(BOOK_STATE, "notice") for t in tabs[:2]]
+            snap = await store.snapshot(book_id)
+            assert snap is not None
             decisions = [
                 m
-                for m in (await store.snapshot(book_id)).messages
+                for m in snap.messages
                 if m.kind in (MessageKind.APPROVAL, MessageKind.FEEDBACK)
             ]
             assert len(decisions) == 1
-            notices = [t.var(BOOK_STATE, "notice") for t in tabs[:2]]
             assert "The outline was already decided." in notices
             assert snap.book.status in (BookStatus.WRITING, BookStatus.OUTLINING)
         finally:
@@ -73,7 +90,7 @@ async def test_double_continue_starts_one_generation(app_db, store_for):
         book_id = await create_book(app.url, chapters=1, words=300)
         tab = ReflexClient(app.url)
         try:
-            await tab.open(f"/books/{book_id}")
+            await tab.open(routes.book_url(book_id))
             await tab.wait_for(lambda: tab.var(BOOK_STATE, "status") == "outlining", 30)
             await tab.emit(f"{BOOK_STATE}.stop")
             await wait_snapshot(
@@ -90,6 +107,104 @@ async def test_double_continue_starts_one_generation(app_db, store_for):
             )
         finally:
             await tab.close()
-    outlines = [m for m in snap.messages if m.kind == MessageKind.OUTLINE]
-    assert len(outlines) == 1, "the outline was restarted instead of continued"
-    assert outlines[0].content.count("## Chapter") == 1
+    assert outlines(snap) == 1, "the outline was restarted instead of continued"
+    outline = next(m for m in snap.messages if m.kind == MessageKind.OUTLINE)
+    assert outline.content.count("## Chapter") == 1
+
+
+async def test_many_would_be_starters_make_one_runner(
+    app_db, store_for, tmp_path: Path
+):
+    """Page loads of a book whose lease expired, from many sockets at once, plus
+    raw events of the removed ``run_book`` handler naming it: one outline."""
+    store = store_for(app_db)
+    log = tmp_path / "app.log"
+    env = {"DATABASE_URL": app_db, "BOOKGEN_OFFLINE_WPS": "100"}
+    with AppServer(env, log=log) as app:
+        book = await store_new_book(
+            store, form(chapters=1), default_model="bookgen-offline"
+        )
+        assert book.id is not None
+        book_id = book.id
+        # A runner that died: its lease ran out a minute ago.
+        assert await store.claim_lease(book_id, "dead-worker", -60)
+        tabs = [ReflexClient(app.url) for _ in range(12)]
+        forgers = [ReflexClient(app.url) for _ in range(4)]
+        try:
+            await asyncio.gather(*(f.open(routes.DASHBOARD) for f in forgers))
+            await asyncio.gather(
+                *(t.open(routes.book_url(book_id)) for t in tabs),
+                *(
+                    f.emit(f"{BOOK_STATE}.run_book", {"book_id": book_id})
+                    for f in forgers
+                ),
+            )
+            snap = await wait_snapshot(
+                store,
+                book_id,
+                lambda s: s.book.status == BookStatus.AWAITING_APPROVAL,
+                60,
+            )
+            assert outlines(snap) == 1, "more than one runner wrote the outline"
+
+            async def refused() -> bool:
+                text = log.read_text(errors="replace")
+                return (
+                    f"No registered handler found for event: {BOOK_STATE}.run_book"
+                    in text
+                )
+
+            await wait_until(refused, "the server to refuse the run_book event")
+        finally:
+            for client in tabs + forgers:
+                await client.close()
+    # Every runner has ended (the app stopped): none wrote a second outline.
+    final = await store.snapshot(book_id)
+    assert final is not None and outlines(final) == 1
+
+
+async def expect_not_found(url: str, path: str) -> None:
+    tab = ReflexClient(url)
+    try:
+        await tab.open(path)
+        await tab.wait_for(lambda: tab.var(BOOK_STATE, "found") is False, 20)
+        # Actions on a page that loaded no book do nothing, and raise nothing.
+        await tab.emit(f"{BOOK_STATE}.approve")
+        await settled(tab, "still answering")
+        assert tab.var(BOOK_STATE, "notice") == ""
+    finally:
+        await tab.close()
+
+
+async def test_bad_ids_and_arguments_get_a_notice_not_a_crash(sqlite_db, store_for):
+    store = store_for(sqlite_db)
+    env = {"DATABASE_URL": sqlite_db, "BOOKGEN_OFFLINE_WPS": "200"}
+    with AppServer(env) as app:
+        book_id = await create_book(app.url, chapters=1, words=300)
+        for raw in ("1" * 30, "abc", "-1", "0", str(2**31)):
+            await expect_not_found(app.url, f"/books/{raw}")
+
+        tab = ReflexClient(app.url)
+        try:
+            await tab.open(routes.book_url(book_id))
+            await tab.wait_for(
+                lambda: tab.var(BOOK_STATE, "status") == "awaiting_approval", 60
+            )
+            await tab.emit(f"{BOOK_STATE}.set_feedback", {"value": {"a": 1}})
+            await tab.wait_for(
+                lambda: tab.var(BOOK_STATE, "notice") == "Feedback must be text.", 20
+            )
+            # Near 1 MB: Reflex drops the socket of a message over 1,000,000 bytes
+            # before any handler runs.
+            await tab.emit(f"{BOOK_STATE}.set_feedback", {"value": "x" * 990_000})
+            await tab.wait_for(
+                lambda: "limited to 4,000" in tab.var(BOOK_STATE, "notice", ""), 20
+            )
+            assert tab.var(BOOK_STATE, "feedback") == ""
+            # The tab still works: good text is kept and clears the notice.
+            await settled(tab, "darker, please")
+            assert tab.var(BOOK_STATE, "notice") == ""
+        finally:
+            await tab.close()
+    snap = await store.snapshot(book_id)
+    assert snap is not None and snap.book.status == BookStatus.AWAITING_APPROVAL
