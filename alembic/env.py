@@ -3,12 +3,12 @@
 The URL is the one passed by ``migrate_to_head`` or, from the CLI, DATABASE_URL.
 """
 
-from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
 import bookgen.storage.account_models  # registers the account tables
 import bookgen.storage.models  # noqa: F401  (registers the tables)
+from alembic import context
 from bookgen.config import get_settings
 from bookgen.storage.db import sync_url
 

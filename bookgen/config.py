@@ -8,7 +8,7 @@ its default, once. A blank variable means "use the default"; a bad value raises
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_core import PydanticUseDefault
@@ -96,6 +96,45 @@ class Settings(BaseSettings):
         default=False, validation_alias="BOOKGEN_BENCH_TIMESTAMPS"
     )
 
+    # --- teams: accounts, the browser-facing surface ----------------------
+    # "on": accounts (the first visitor creates the admin, then invites only).
+    # "off": one author, no login, and only clients on the loopback address.
+    auth: Literal["on", "off"] = Field(default="on", validation_alias="BOOKGEN_AUTH")
+    # Public origin(s) of the app, comma-separated (e.g. https://books.example.com);
+    # CORS and the websocket accept only these. Blank: localhost only.
+    origins: str = Field(default="", validation_alias="BOOKGEN_ORIGINS")
+    # Sign-in sessions last this long without use before they expire.
+    session_days: float = Field(
+        default=14.0, gt=0, validation_alias="BOOKGEN_SESSION_DAYS"
+    )
+    # Log lines as JSON objects (for a log pipeline) or as plain text.
+    log_format: Literal["text", "json"] = Field(
+        default="text", validation_alias="BOOKGEN_LOG_FORMAT"
+    )
+
+    # --- bounded cost -------------------------------------------------------
+    # Models authors may pick, comma-separated; blank: only the default model.
+    models: str = Field(default="", validation_alias="BOOKGEN_MODELS")
+    # Generations one user may have running at once, across all their books.
+    user_concurrent_generations: int = Field(
+        default=2, ge=1, validation_alias="BOOKGEN_USER_CONCURRENT"
+    )
+    # Tokens (prompt + completion) one user may spend per UTC day; 0 = no limit.
+    user_tokens_per_day: int = Field(
+        default=2_000_000, ge=0, validation_alias="BOOKGEN_USER_TOKENS_PER_DAY"
+    )
+    # Generations one worker process runs at once (the recovery loop included).
+    worker_concurrent_generations: int = Field(
+        default=200, ge=1, validation_alias="BOOKGEN_WORKER_CONCURRENT"
+    )
+    # Outline rejections, and Continue/Retry presses, allowed per book.
+    max_rejections_per_book: int = Field(
+        default=20, ge=0, validation_alias="BOOKGEN_MAX_REJECTIONS"
+    )
+    max_continues_per_book: int = Field(
+        default=50, ge=0, validation_alias="BOOKGEN_MAX_CONTINUES"
+    )
+
     @field_validator("*", mode="before")
     @classmethod
     def _blank_means_default(cls, value: object) -> object:
@@ -112,6 +151,24 @@ class Settings(BaseSettings):
         if url.startswith("postgres://"):
             return "postgresql://" + url.removeprefix("postgres://")
         return url
+
+    @property
+    def auth_enabled(self) -> bool:
+        """Accounts and sign-in are required (BOOKGEN_AUTH is not "off")."""
+        return self.auth == "on"
+
+    @property
+    def allowed_models(self) -> tuple[str, ...]:
+        """The models authors may pick: BOOKGEN_MODELS, else the default one."""
+        listed = tuple(dict.fromkeys(m.strip() for m in self.models.split(",")))
+        return tuple(m for m in listed if m) or (self.model,)
+
+    @property
+    def allowed_origins(self) -> tuple[str, ...]:
+        """BOOKGEN_ORIGINS as a tuple of origins (empty: localhost only)."""
+        return tuple(
+            o.strip().rstrip("/") for o in self.origins.split(",") if o.strip()
+        )
 
     @property
     def offline(self) -> bool:

@@ -30,6 +30,16 @@ ENVIRONMENT = (
     "REDIS_URL",
     "REFLEX_REDIS_URL",
     "BOOKGEN_BENCH_TIMESTAMPS",
+    "BOOKGEN_AUTH",
+    "BOOKGEN_ORIGINS",
+    "BOOKGEN_SESSION_DAYS",
+    "BOOKGEN_LOG_FORMAT",
+    "BOOKGEN_MODELS",
+    "BOOKGEN_USER_CONCURRENT",
+    "BOOKGEN_USER_TOKENS_PER_DAY",
+    "BOOKGEN_WORKER_CONCURRENT",
+    "BOOKGEN_MAX_REJECTIONS",
+    "BOOKGEN_MAX_CONTINUES",
 )
 
 
@@ -61,6 +71,28 @@ def test_defaults_suit_a_laptop() -> None:
     assert settings.max_retries == 4
     assert settings.redis_url == ""
     assert settings.bench_timestamps is False
+    assert settings.auth_enabled is True
+    assert settings.allowed_models == ("bookgen-offline",)
+    assert settings.allowed_origins == ()
+
+
+def test_team_lists_are_read_from_commas(env: pytest.MonkeyPatch) -> None:
+    env.setenv("BOOKGEN_MODELS", " gpt-4o-mini, gpt-4o ,,gpt-4o-mini")
+    env.setenv("BOOKGEN_ORIGINS", "https://books.example.com/, https://b.example")
+    env.setenv("BOOKGEN_AUTH", "off")
+    settings = get_settings()
+    assert settings.allowed_models == ("gpt-4o-mini", "gpt-4o")
+    assert settings.allowed_origins == (
+        "https://books.example.com",
+        "https://b.example",
+    )
+    assert settings.auth_enabled is False
+
+
+def test_auth_takes_only_on_or_off(env: pytest.MonkeyPatch) -> None:
+    env.setenv("BOOKGEN_AUTH", "maybe")
+    with pytest.raises(SettingsError, match="BOOKGEN_AUTH"):
+        get_settings()
 
 
 @pytest.mark.parametrize(

@@ -14,18 +14,9 @@ from enum import StrEnum
 from typing import TypeVar
 
 from bookgen.accounts.results import UserPublic
+from bookgen.storage.models import ActionPolicy, Visibility
 
 __all__ = ["ActionPolicy", "Visibility", "can_act", "can_view"]
-
-
-class Visibility(StrEnum):
-    PRIVATE = "private"  # the author only
-    TEAM = "team"  # every signed-in, enabled teammate
-
-
-class ActionPolicy(StrEnum):
-    AUTHOR = "author"  # only the author drives the book
-    TEAM = "team"  # anyone who may see it may drive it
 
 
 E = TypeVar("E", bound=StrEnum)

@@ -69,9 +69,12 @@ class _Runner:
     again: bool = False
 
 
-async def store_new_book(store: Store, form: BookForm, *, default_model: str) -> Book:
+async def store_new_book(
+    store: Store, form: BookForm, *, default_model: str, owner_id: int | None = None
+) -> Book:
     """A book, its thread and the author's first request, in one transaction."""
     book = form.to_book(default_model=default_model)
+    book.owner_id = owner_id
     request = NewMessage(
         role=Role.USER,
         kind=MessageKind.REQUEST,
@@ -101,9 +104,11 @@ class GenerationService:
         self._tasks: set[asyncio.Task[bool]] = set()
 
     # --- author actions --------------------------------------------------
-    async def create_book(self, form: BookForm) -> Book:
+    async def create_book(self, form: BookForm, *, owner_id: int | None = None) -> Book:
         """Store a validated book with its first request; it starts outlining."""
-        return await store_new_book(self.store, form, default_model=self.settings.model)
+        return await store_new_book(
+            self.store, form, default_model=self.settings.model, owner_id=owner_id
+        )
 
     async def approve(self, book_id: int, version: int | None = None) -> ActionResult:
         approval = NewMessage(

@@ -24,6 +24,7 @@ __all__ = [
     "PREMISE_CHARS",
     "TITLE_CHARS",
     "WORDS_PER_CHAPTER",
+    "ActionPolicy",
     "Book",
     "BookBase",
     "BookStatus",
@@ -34,6 +35,7 @@ __all__ = [
     "MessageStatus",
     "Role",
     "Thread",
+    "Visibility",
     "utcnow",
 ]
 
@@ -80,6 +82,20 @@ class MessageStatus(StrEnum):
     STOPPED = "stopped"
     ERROR = "error"
     INTERRUPTED = "interrupted"
+
+
+class Visibility(StrEnum):
+    """Who may see a book."""
+
+    PRIVATE = "private"  # the author only
+    TEAM = "team"  # every signed-in, enabled teammate
+
+
+class ActionPolicy(StrEnum):
+    """Who may drive a book (approve, reject, stop, continue, ...)."""
+
+    AUTHOR = "author"  # only the author
+    TEAM = "team"  # anyone who may see it
 
 
 # Keys are INTEGER columns: signed 32-bit on PostgreSQL, which raises "integer
@@ -161,8 +177,15 @@ class Book(BookBase, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    # The author (None only in single-author mode, BOOKGEN_AUTH=off).
+    owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    visibility: str = Field(default=Visibility.PRIVATE, max_length=16)
+    action_policy: str = Field(default=ActionPolicy.AUTHOR, max_length=16)
     status: str = Field(default=BookStatus.OUTLINING, max_length=32, index=True)
     chapters_done: int = 0
+    # Outline rejections and Continue/Retry presses so far (both are bounded).
+    rejections: int = 0
+    continues: int = 0
     # Bumped on every status change: the conditional update that makes races safe.
     version: int = 0
     # Which runner owns the live generation, and until when (heartbeat).
