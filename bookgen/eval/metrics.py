@@ -78,24 +78,33 @@ def repetition(texts: Iterable[str], n: int = NGRAM) -> float:
 
 
 def names_in(text: str, known: Iterable[str] = ()) -> set[str]:
-    """Capitalised words used mid-sentence (proper nouns, roughly), plus any of
-    ``known`` names that appear capitalised, even at a sentence start.
+    """Proper nouns, roughly: capitalised words used mid-sentence, words that
+    recur capitalised and never in lower case, and ``known`` names.
 
-    A capitalised word seen only at sentence starts is not taken on its own:
-    that is where ordinary words are capitalised too.
+    A capitalised word seen once at a sentence start is not taken: that is
+    where ordinary words are capitalised too.
     """
     known = set(known)
     names: set[str] = set()
+    initial: Counter[str] = Counter()
+    lower: set[str] = set()
     end = 0
     for m in _WORD.finditer(text):
         word = _bare(m.group())
         gap = text[end : m.start()]
         starts_sentence = end == 0 or bool(_BREAK.search(gap))
         end = m.end()
-        if not word[:1].isupper() or word in _NOT_NAMES or word.isupper():
+        if not word[:1].isupper():
+            lower.add(word)
+        elif word in _NOT_NAMES or word.isupper():
             continue
-        if not starts_sentence or word in known:
+        elif not starts_sentence or word in known:
             names.add(word)
+        else:
+            initial[word] += 1
+    names.update(
+        w for w, n in initial.items() if n >= 2 and w[:1].lower() + w[1:] not in lower
+    )
     return names
 
 

@@ -12,13 +12,19 @@ import os
 import signal
 import subprocess
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
+from bookgen.config import Settings
 from tests.support.devserver import free_port
 
-__all__ = ["MODEL_ALIAS", "LlamaServer", "LlamaServerError", "find_model"]
+__all__ = [
+    "MODEL_ALIAS",
+    "LlamaServer",
+    "LlamaServerError",
+    "find_model",
+    "real_model_settings",
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_ALIAS = "smollm2"
@@ -115,13 +121,18 @@ class LlamaServer:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 return False
-            with contextlib.suppress(OSError, ValueError):
-                with urllib.request.urlopen(f"{self.base_url}/models", timeout=2) as r:
-                    ids = [m.get("id") for m in json.load(r).get("data", [])]
-                    if MODEL_ALIAS in ids:
-                        return True
+            if MODEL_ALIAS in self._model_ids():
+                return True
             time.sleep(0.2)
         return False
+
+    def _model_ids(self) -> list[str]:
+        """What ``/v1/models`` lists; empty while the server is not answering."""
+        try:
+            with urllib.request.urlopen(f"{self.base_url}/models", timeout=2) as r:
+                return [m.get("id") for m in json.load(r).get("data", [])]
+        except (OSError, ValueError):
+            return []
 
     def log_text(self) -> str:
         if self.log_path is None or not self.log_path.exists():
@@ -155,3 +166,15 @@ class LlamaServer:
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
+
+
+def real_model_settings(server: LlamaServer) -> Settings:
+    """Bookgen's settings for the served model, as the environment would set them."""
+    server.check_alive()
+    return Settings(
+        openai_api_key="sk-local",
+        openai_base_url=server.base_url,
+        model=MODEL_ALIAS,
+        flush_interval_s=0.05,
+        max_retries=2,
+    )
