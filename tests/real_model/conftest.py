@@ -10,13 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bookgen.config import Settings
-from tests.support.llama_server import (
-    MODEL_ALIAS,
-    LlamaServer,
-    LlamaServerError,
-    real_model_settings,
-)
+from tests.support.llama_server import LlamaServer, LlamaServerError
 
 
 @pytest.fixture(scope="session")
@@ -24,24 +18,12 @@ def llama_server() -> Iterator[LlamaServer]:
     try:
         server = LlamaServer().start()
     except LlamaServerError as exc:
-        pytest.fail(str(exc), pytrace=False)
+        problem = str(exc)
+    else:
+        problem = ""
+    if problem:
+        pytest.fail(problem, pytrace=False)
     try:
         yield server
     finally:
         server.stop()
-
-
-@pytest.fixture
-def real_settings(llama_server: LlamaServer) -> Settings:
-    return real_model_settings(llama_server)
-
-
-@pytest.fixture
-def real_env(llama_server: LlamaServer) -> dict[str, str]:
-    """The same, as environment variables for a subprocess."""
-    llama_server.check_alive()
-    return {
-        "OPENAI_BASE_URL": llama_server.base_url,
-        "OPENAI_API_KEY": "sk-local",
-        "BOOKGEN_MODEL": MODEL_ALIAS,
-    }

@@ -23,6 +23,7 @@ __all__ = [
     "LlamaServer",
     "LlamaServerError",
     "find_model",
+    "real_model_env",
     "real_model_settings",
 ]
 
@@ -168,6 +169,12 @@ class LlamaServer:
         self.stop()
 
 
+# Prompt processing on a busy 2-core machine runs at ~30 tokens/s, so a long
+# prompt can take over a minute before its first byte: more than the default
+# stall timeout.
+STALL_TIMEOUT_S = 240
+
+
 def real_model_settings(server: LlamaServer) -> Settings:
     """Bookgen's settings for the served model, as the environment would set them."""
     server.check_alive()
@@ -175,6 +182,16 @@ def real_model_settings(server: LlamaServer) -> Settings:
         openai_api_key="sk-local",
         openai_base_url=server.base_url,
         model=MODEL_ALIAS,
-        flush_interval_s=0.05,
-        max_retries=2,
+        stall_timeout_s=STALL_TIMEOUT_S,
     )
+
+
+def real_model_env(server: LlamaServer) -> dict[str, str]:
+    """The same settings as environment variables, for a subprocess."""
+    server.check_alive()
+    return {
+        "OPENAI_BASE_URL": server.base_url,
+        "OPENAI_API_KEY": "sk-local",
+        "BOOKGEN_MODEL": MODEL_ALIAS,
+        "BOOKGEN_STALL_TIMEOUT_S": str(STALL_TIMEOUT_S),
+    }
