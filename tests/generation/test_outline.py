@@ -264,3 +264,18 @@ def test_the_offline_models_outline_parses_to_its_asked_count() -> None:
     outline = parse_outline(text)
     assert outline.count == 7
     assert all(e.title and e.summary for e in outline.entries)
+
+
+def test_what_smollm2_wrote_counts_one_untitled_chapter() -> None:
+    # A real SmolLM2-135M outline (3 chapters asked): one chapter line, then it
+    # echoes the book settings instead of going on.
+    text = (
+        "### Chapter 1:\nThe Lighthouse Keeper.\n\n## Title: The Lighthouse Keeper\n"
+        "Premise: Mara, a lighthouse keeper on a remote island finds a message in "
+        "a bottle.\nGenre: mystery\nAudience: 30 pages"
+    )
+    outline = parse_outline(text)
+    assert [(e.number, e.title, e.summary) for e in outline.entries] == [
+        (1, "", "The Lighthouse Keeper.")
+    ]
+    assert "1 chapter; you asked for 3" in count_notice(text, 3)
