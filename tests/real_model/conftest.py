@@ -15,13 +15,14 @@ from tests.support.llama_server import LlamaServer, LlamaServerError
 
 @pytest.fixture(scope="session")
 def llama_server() -> Iterator[LlamaServer]:
+    server: LlamaServer | None = None
+    problem = ""
     try:
         server = LlamaServer().start()
     except LlamaServerError as exc:
         problem = str(exc)
-    else:
-        problem = ""
-    if problem:
+    if server is None:
+        # Outside the except block, so the message is not buried in a traceback.
         pytest.fail(problem, pytrace=False)
     try:
         yield server
