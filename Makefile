@@ -33,7 +33,7 @@ run: $(VENV)/.app
 	$(BIN)/alembic upgrade head
 	$(BIN)/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
 
-test: $(VENV)/.dev
+test: $(VENV)/.dev $(LLM_VENV)/.done
 	@command -v chromium >/dev/null || { echo "Browser tests need Debian's chromium: apt-get install -y chromium"; exit 1; }
 	$(BIN)/ruff check bookgen tests bench
 	$(BIN)/ruff format --check bookgen tests bench
