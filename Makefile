@@ -2,6 +2,8 @@
 # and `make test` (every test: unit, SQLite, PostgreSQL, browser).
 VENV ?= .venv
 BIN := $(VENV)/bin
+# The real local model (llama.cpp server + SmolLM2) for the real-model tests.
+LLM_VENV ?= .venv-llm
 PYTHON ?= python3
 # The port `make run` serves the app on (frontend, websocket and API alike).
 PORT ?= 3000
@@ -47,7 +49,6 @@ bench: $(VENV)/.dev
 # Portable flags: the default -march=native build dies (SIGSEGV) where the
 # detected AVX-512/AMX cannot run; --no-cache-dir so pip never reuses a
 # native wheel it built before.
-LLM_VENV ?= .venv-llm
 LLM_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_AVX512=OFF \
 	-DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 
