@@ -34,8 +34,10 @@ __all__ = [
     "choose_model",
     "continues_spent",
     "daily_allowance_spent",
+    "default_model",
     "estimate_tokens",
     "max_tokens_for",
+    "offered_models",
     "owner_busy",
     "rejections_spent",
     "stopped_for_allowance",
@@ -79,16 +81,26 @@ class LimitReached(FormError):
 
 
 # --- the model allow-list -----------------------------------------------------
+def default_model(settings: Settings) -> str:
+    """BOOKGEN_MODEL if it is offered, else the first offered model."""
+    allowed = settings.allowed_models
+    return settings.model if settings.model in allowed else allowed[0]
+
+
+def offered_models(settings: Settings) -> list[str]:
+    """What the form offers, the default first (so a plain <select> starts on it)."""
+    default = default_model(settings)
+    return [default, *(m for m in settings.allowed_models if m != default)]
+
+
 def choose_model(form: BookForm, settings: Settings) -> str:
     """The model a new book uses: the one asked for if offered, else FormError.
 
-    An empty choice means the default model (or the first offered one, if the
-    default is not on the list).
+    An empty choice means the default model.
     """
-    allowed = settings.allowed_models
     if not form.model:
-        return settings.model if settings.model in allowed else allowed[0]
-    if form.model not in allowed:
+        return default_model(settings)
+    if form.model not in settings.allowed_models:
         raise FormError({"model": MODEL_NOT_OFFERED})
     return form.model
 
