@@ -105,7 +105,7 @@ class StreamInterrupted(ProviderError):
 _CONTEXT_CODES = frozenset({"context_length_exceeded", "string_above_max_length"})
 _CONTEXT_WORDS = re.compile(
     r"context.length|maximum context|context window|too many tokens|"
-    r"prompt is too long|reduce the length",
+    r"context size|prompt is too long|reduce the length",
     re.IGNORECASE,
 )
 
