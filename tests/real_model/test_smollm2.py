@@ -42,6 +42,7 @@ async def test_bookgen_streams_a_reply_from_the_real_model(
             [{"role": "user", "content": "Name three colours."}],
             model=MODEL_ALIAS,
             stats=stats,
+            max_tokens=64,
         )
     ]
     assert len(chunks) > 1, "the reply did not stream"
