@@ -21,11 +21,13 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from bookgen import metrics
 from bookgen.config import Settings
 from bookgen.generation.hub import Hub, TextEvent
 from bookgen.generation.seam import Seam
 from bookgen.llm import ChatMessage, LLMProvider, ProviderError, StreamStats
 from bookgen.llm.provider import StreamInterrupted
+from bookgen.logs import bind_log_context
 from bookgen.storage.models import MessageStatus
 from bookgen.storage.store import Store
 
@@ -173,6 +175,7 @@ class Flusher:
         draining we also wait for it, whatever happens.
         """
         piece = "".join(self._pending)
+        metrics.text_streamed(self._pending)
         self._pending.clear()
         self._last_flush = time.monotonic()
         offset = len(self.text)
@@ -238,6 +241,7 @@ class MessageStreamer:
         text_so_far: str = "",
     ) -> StreamOutcome:
         """Stream until the message is complete, stopped, or failed for good."""
+        bind_log_context(message_id=message_id)
         text = text_so_far
         stats = StreamStats()
         attempt = 0
@@ -249,6 +253,8 @@ class MessageStreamer:
                     book_id, message_id, model, messages, text, stats
                 )
                 text, exc = result.text, result.error
+                if exc is not None:
+                    metrics.provider_failed(exc)
                 if not result.owned or self.stop_requested():
                     break
                 if exc is None:
