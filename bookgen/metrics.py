@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from prometheus_client import Counter, Gauge, Histogram
 
-from bookgen.llm.provider import ProviderError, StreamInterrupted
+from bookgen.llm.errors import ProviderError
 
 __all__ = [
     "LoginOutcome",
@@ -48,7 +48,7 @@ PUSH_LAG = Histogram(
 )
 PROVIDER_ERRORS = Counter(
     "bookgen_provider_errors",
-    "Failed model calls (each attempt), by kind.",
+    "Failed model calls (each attempt), by kind (bookgen.llm.ErrorKind).",
     ["kind"],
 )
 LOGINS = Counter("bookgen_logins", "Sign-in attempts, by outcome.", ["outcome"])
@@ -92,21 +92,9 @@ def text_pushed(produced_at: float) -> None:
         PUSH_LAG.observe(max(time.time() - produced_at, 0.0))
 
 
-def provider_error_kind(error: ProviderError) -> str:
-    """The ``kind`` label: the error's own ``kind`` when it names one, else
-    interrupted (broken or stalled stream), retryable (rate limit, 5xx) or
-    rejected (any other refusal)."""
-    kind = getattr(error, "kind", None)
-    if kind:
-        return str(kind)
-    if isinstance(error, StreamInterrupted):
-        return "interrupted"
-    return "retryable" if error.retryable else "rejected"
-
-
 def provider_failed(error: ProviderError) -> None:
-    """One model call failed."""
-    PROVIDER_ERRORS.labels(kind=provider_error_kind(error)).inc()
+    """One model call failed; labelled with its kind (auth, rate_limited, …)."""
+    PROVIDER_ERRORS.labels(kind=error.kind.value).inc()
 
 
 def login_attempted(outcome: LoginOutcome) -> None:

@@ -17,6 +17,17 @@ from bookgen.config import Settings
 from bookgen.generation import prompts
 from bookgen.generation.forms import BookForm
 from bookgen.generation.hub import ChangeEvent, Hub
+from bookgen.generation.limits import (
+    WORKER_BUSY,
+    LimitReached,
+    Limits,
+    choose_model,
+    continues_spent,
+    max_tokens_for,
+    owner_busy,
+    rejections_spent,
+    stopped_for_allowance,
+)
 from bookgen.generation.machine import (
     Action,
     Finish,
@@ -41,7 +52,7 @@ from bookgen.storage.models import (
     Role,
     utcnow,
 )
-from bookgen.storage.store import BookSnapshot, NewMessage, Store
+from bookgen.storage.store import BookSnapshot, Counter, NewMessage, Started, Store
 
 __all__ = ["FEEDBACK_TOO_LONG", "ActionResult", "GenerationService", "store_new_book"]
 
@@ -102,15 +113,32 @@ class GenerationService:
         self.hub = hub
         self.settings = settings
         self.owner = owner or uuid.uuid4().hex[:16]
+        self.limits = Limits(store, settings)
         self._runners: dict[int, _Runner] = {}
         self._tasks: set[asyncio.Task[bool]] = set()
 
     # --- author actions --------------------------------------------------
     async def create_book(self, form: BookForm, *, owner_id: int | None = None) -> Book:
-        """Store a validated book with its first request; it starts outlining."""
-        return await store_new_book(
-            self.store, form, default_model=self.settings.model, owner_id=owner_id
+        """Store a validated book with its first request; it starts outlining.
+
+        Raises FormError for a model that is not offered, and LimitReached
+        (a FormError) when its owner may not start another generation now.
+        """
+        model = choose_model(form, self.settings)
+        if reason := await self.limits.daily_refusal(owner_id):
+            raise LimitReached(reason)
+        book = form.to_book(default_model=model)
+        book.owner_id = owner_id
+        request = NewMessage(
+            role=Role.USER,
+            kind=MessageKind.REQUEST,
+            content=prompts.request_summary(book),
         )
+        cap = self.settings.user_concurrent_generations
+        stored = await self.store.create_book_within(book, request, max_active=cap)
+        if stored is None:
+            raise LimitReached(owner_busy(cap))
+        return stored
 
     async def approve(self, book_id: int, version: int | None = None) -> ActionResult:
         approval = NewMessage(
@@ -134,7 +162,12 @@ class GenerationService:
             role=Role.USER, kind=MessageKind.FEEDBACK, content=feedback
         )
         return await self._decide(
-            book_id, Action.REJECT, BookStatus.OUTLINING, version, message
+            book_id,
+            Action.REJECT,
+            BookStatus.OUTLINING,
+            version,
+            message,
+            counter="rejections",
         )
 
     async def stop(self, book_id: int) -> ActionResult:
@@ -156,14 +189,14 @@ class GenerationService:
         action = (
             Action.RETRY if snap.book.status == BookStatus.ERROR else Action.CONTINUE
         )
-        ok = await self.store.transition(
-            book_id,
+        return await self._start(
+            snap.book,
             from_statuses=allowed_from(action),
             to_status=resume_status(snap.messages),
             version=snap.book.version,
+            counter="continues",
+            conflict="The book is already being written.",
         )
-        await self.hub.publish(ChangeEvent(book_id))
-        return ActionResult(ok, "" if ok else "The book is already being written.")
 
     async def _decide(
         self,
@@ -172,22 +205,74 @@ class GenerationService:
         to_status: BookStatus,
         version: int | None,
         message: NewMessage,
+        counter: Counter | None = None,
     ) -> ActionResult:
         """The author's decision on an outline: its message lands only if it wins."""
-        ok = await self.store.transition(
-            book_id,
+        book = await self.store.get_book(book_id)
+        if book is None:
+            return ActionResult(False, "The outline was already decided.")
+        return await self._start(
+            book,
             from_statuses=allowed_from(action),
             to_status=to_status,
             version=version,
             message=message,
+            counter=counter,
+            conflict="The outline was already decided.",
         )
-        await self.hub.publish(ChangeEvent(book_id))
-        return ActionResult(ok, "" if ok else "The outline was already decided.")
+
+    async def _start(
+        self,
+        book: Book,
+        *,
+        from_statuses: tuple[BookStatus, ...],
+        to_status: BookStatus,
+        version: int | None,
+        conflict: str,
+        message: NewMessage | None = None,
+        counter: Counter | None = None,
+    ) -> ActionResult:
+        """Move a book into a generating status, within every limit.
+
+        The daily allowance is checked first; the owner's concurrent cap and
+        the book's counter are checked atomically with the transition.
+        """
+        assert book.id is not None
+        if reason := await self.limits.daily_refusal(book.owner_id):
+            return ActionResult(False, reason)
+        settings = self.settings
+        caps = {
+            "rejections": settings.max_rejections_per_book,
+            "continues": settings.max_continues_per_book,
+        }
+        started = await self.store.start_transition(
+            book.id,
+            from_statuses=from_statuses,
+            to_status=to_status,
+            version=version,
+            message=message,
+            counter=counter,
+            counter_cap=caps[counter] if counter else 0,
+            max_active=settings.user_concurrent_generations,
+        )
+        await self.hub.publish(ChangeEvent(book.id))
+        if started == Started.STARTED:
+            return ActionResult(True, "" if self.has_free_slot() else WORKER_BUSY)
+        if started == Started.BUSY:
+            return ActionResult(False, owner_busy(settings.user_concurrent_generations))
+        if started == Started.SPENT:
+            spent = rejections_spent if counter == "rejections" else continues_spent
+            return ActionResult(False, spent(caps[counter] if counter else 0))
+        return ActionResult(False, conflict)
 
     # --- the runner ------------------------------------------------------
     def is_running(self, book_id: int) -> bool:
         """A runner of this process is writing the book now."""
         return book_id in self._runners
+
+    def has_free_slot(self) -> bool:
+        """This worker runs fewer generations than its cap."""
+        return len(self._runners) < self.settings.worker_concurrent_generations
 
     def needs_runner(self, book: Book) -> bool:
         """Should be generating, and no live runner holds its lease."""
@@ -205,6 +290,11 @@ class GenerationService:
         """
         if (running := self._runners.get(book_id)) is not None:
             running.again = True
+            return False
+        if not self.has_free_slot():
+            # The book stays queued (active, no lease): the recovery loop of
+            # some worker starts it when a slot frees up.
+            log.info("worker full: book %s waits for a free slot", book_id)
             return False
         runner = self._runners[book_id] = _Runner()
         log_context = bind_log_context(book_id=book_id)
@@ -246,8 +336,34 @@ class GenerationService:
                 )
                 await self.hub.publish(ChangeEvent(book_id))
                 continue
+            if await self.limits.daily_refusal(snap.book.owner_id):
+                await self._pause_for_allowance(book_id, step)
+                return
             if not await self._write(snap, step, stop):
                 return
+
+    async def _pause_for_allowance(self, book_id: int, step: Step) -> None:
+        """Stop the book before its next message and say why on that message,
+        so the author sees the reason and Continue carries on from there."""
+        if not await self.store.transition(
+            book_id, from_statuses=ACTIVE_STATUSES, to_status=BookStatus.STOPPED
+        ):
+            return
+        notice = stopped_for_allowance(self.settings.user_tokens_per_day)
+        if step.resume_message_id is not None:
+            await self.store.set_message_error(step.resume_message_id, notice)
+        else:
+            await self.store.add_message(
+                book_id,
+                NewMessage(
+                    role=Role.ASSISTANT,
+                    kind=step.kind,
+                    chapter=step.chapter,
+                    status=MessageStatus.STOPPED,
+                    error=notice,
+                ),
+            )
+        await self.hub.publish(ChangeEvent(book_id))
 
     async def _write(self, snap: BookSnapshot, step: Step, stop: asyncio.Event) -> bool:
         """Stream one message; False when the book must not go on."""
@@ -275,6 +391,7 @@ class GenerationService:
             continue_prompt=lambda so_far: prompts.continuation_prompt(
                 prompt, task, so_far
             ),
+            max_tokens=max_tokens_for(step.kind, book),
             text_so_far=text,
         )
         if outcome.status == MessageStatus.COMPLETE:
@@ -368,9 +485,13 @@ class GenerationService:
 
     # --- recovery --------------------------------------------------------
     async def resume_orphans(self) -> list[int]:
-        """Start runners for books whose generation died (lease expired)."""
+        """Start runners for books whose generation died (lease expired), or
+        that wait for a slot, as many as this worker has free slots."""
+        free = self.settings.worker_concurrent_generations - len(self._runners)
         started: list[int] = []
         for book_id in await self.store.orphaned_books():
+            if len(started) >= free:
+                break
             if book_id not in self._runners:
                 self.start(book_id)
                 started.append(book_id)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
@@ -23,9 +24,11 @@ from typing import TypeVar
 
 from bookgen import metrics
 from bookgen.config import Settings
-from bookgen.generation.hub import Hub, TextEvent
+from bookgen.generation.hub import ChangeEvent, Hub, TextEvent
+from bookgen.generation.limits import estimate_tokens, tokens_left
 from bookgen.generation.seam import Seam
 from bookgen.llm import ChatMessage, LLMProvider, ProviderError, StreamStats
+from bookgen.llm.errors import RETRY_NOTICE_KINDS
 from bookgen.llm.provider import StreamInterrupted
 from bookgen.logs import bind_log_context
 from bookgen.storage.models import MessageStatus
@@ -42,6 +45,8 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 
 async def run_shielded(aw: Awaitable[T]) -> T:
@@ -238,9 +243,14 @@ class MessageStreamer:
         model: str,
         prompt: list[ChatMessage],
         continue_prompt: Callable[[str], list[ChatMessage]],
+        max_tokens: int,
         text_so_far: str = "",
     ) -> StreamOutcome:
-        """Stream until the message is complete, stopped, or failed for good."""
+        """Stream until the message is complete, stopped, or failed for good.
+
+        ``max_tokens`` is the whole reply's budget; a continuation asks for
+        what remains of it.
+        """
         bind_log_context(message_id=message_id)
         text = text_so_far
         stats = StreamStats()
@@ -250,7 +260,13 @@ class MessageStreamer:
             while True:
                 messages = continue_prompt(text) if text else prompt
                 result = await self._attempt(
-                    book_id, message_id, model, messages, text, stats
+                    book_id,
+                    message_id,
+                    model,
+                    messages,
+                    text,
+                    stats,
+                    tokens_left(max_tokens, text),
                 )
                 text, exc = result.text, result.error
                 if exc is not None:
@@ -260,16 +276,17 @@ class MessageStreamer:
                 if exc is None:
                     status = MessageStatus.COMPLETE
                     break
+                _log_failure(message_id, exc, attempt)
                 if not exc.retryable or attempt >= self.settings.max_retries:
                     status = (
                         MessageStatus.INTERRUPTED
                         if isinstance(exc, StreamInterrupted)
                         else MessageStatus.ERROR
                     )
-                    error = str(exc)
+                    error = exc.author_text()
                     break
                 delay = backoff_delay(attempt, exc.retry_after)
-                if not await self._back_off(book_id, message_id, delay):
+                if not await self._wait_to_retry(book_id, message_id, exc, delay):
                     break
                 attempt += 1
         except asyncio.CancelledError:
@@ -281,7 +298,25 @@ class MessageStreamer:
                 "Interrupted by a server restart; it continues on the next start.",
             )
             raise
+        _estimate_missing_usage(stats, prompt, text[len(text_so_far) :])
         return await self._finish(message_id, status, stats, text, error)
+
+    async def _wait_to_retry(
+        self, book_id: int, message_id: int, exc: ProviderError, delay: float
+    ) -> bool:
+        """Back off; a wait the author would notice is shown on the message
+        ("Rate-limited by the provider; retrying in 20 s.") while it lasts."""
+        notice = exc.kind in RETRY_NOTICE_KINDS
+        if notice:
+            await self._show_error(book_id, message_id, exc.author_text(retry_in=delay))
+        waited = await self._back_off(book_id, message_id, delay)
+        if notice:
+            await self._show_error(book_id, message_id, "")
+        return waited
+
+    async def _show_error(self, book_id: int, message_id: int, error: str) -> None:
+        await run_shielded(self.store.set_message_error(message_id, error))
+        await self.hub.publish(ChangeEvent(book_id))
 
     async def _attempt(
         self,
@@ -291,6 +326,7 @@ class MessageStreamer:
         messages: list[ChatMessage],
         text: str,
         stats: StreamStats,
+        max_tokens: int,
     ) -> _AttemptResult:
         """One provider call, flushing as it goes; never raises for provider faults.
 
@@ -311,7 +347,9 @@ class MessageStreamer:
         )
         queue: asyncio.Queue[Received] = asyncio.Queue()
         clock = ProgressClock()
-        reader = asyncio.create_task(self._read(messages, model, stats, queue, clock))
+        reader = asyncio.create_task(
+            self._read(messages, model, stats, queue, clock, max_tokens)
+        )
         try:
             return await self._consume(queue, seam, flusher, clock, reader)
         except asyncio.CancelledError:
@@ -373,10 +411,11 @@ class MessageStreamer:
         stats: StreamStats,
         queue: asyncio.Queue[Received],
         clock: ProgressClock,
+        max_tokens: int,
     ) -> None:
         """Producer: provider chunks into the queue, then one StreamEnd."""
         stream: AsyncGenerator[str, None] = self.provider.stream(
-            messages, model=model, stats=stats
+            messages, model=model, stats=stats, max_tokens=max_tokens
         )
         try:
             async for piece in stream:
@@ -438,3 +477,24 @@ class MessageStreamer:
         )
         # None only if the message was deleted meanwhile: report what we wrote.
         return StreamOutcome(status, text if folded is None else folded, error)
+
+
+def _log_failure(message_id: int, exc: ProviderError, attempt: int) -> None:
+    """The provider's raw text goes to the server log, and only there."""
+    log.warning(
+        "provider call failed (message %s, attempt %s, %s): %s",
+        message_id,
+        attempt + 1,
+        exc.kind,
+        exc,
+    )
+
+
+def _estimate_missing_usage(
+    stats: StreamStats, prompt: list[ChatMessage], written: str
+) -> None:
+    """Servers that report no usage still count against the daily allowance."""
+    if not stats.completion_tokens and written:
+        stats.completion_tokens = estimate_tokens(written)
+        if not stats.prompt_tokens:
+            stats.prompt_tokens = sum(estimate_tokens(m["content"]) for m in prompt)

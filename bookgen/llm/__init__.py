@@ -1,5 +1,6 @@
 """Language models: one streaming interface, the openai SDK, the offline model."""
 
+from bookgen.llm.errors import ErrorKind
 from bookgen.llm.provider import (
     ChatMessage,
     LLMProvider,
@@ -12,6 +13,7 @@ from bookgen.llm.provider import (
 
 __all__ = [
     "ChatMessage",
+    "ErrorKind",
     "LLMProvider",
     "OpenAIProvider",
     "ProviderError",

@@ -18,9 +18,16 @@ import httpx2
 import openai
 
 from bookgen.config import Settings
+from bookgen.llm.errors import (
+    ErrorKind,
+    ProviderError,
+    StreamInterrupted,
+    classify_status,
+)
 
 __all__ = [
     "ChatMessage",
+    "ErrorKind",
     "LLMProvider",
     "OpenAIProvider",
     "ProviderError",
@@ -30,24 +37,6 @@ __all__ = [
 ]
 
 ChatMessage = dict[str, str]
-
-
-class ProviderError(Exception):
-    """The provider refused or failed; ``retryable`` says whether to try again."""
-
-    def __init__(
-        self, message: str, *, retryable: bool, retry_after: float | None = None
-    ) -> None:
-        super().__init__(message)
-        self.retryable = retryable
-        self.retry_after = retry_after
-
-
-class StreamInterrupted(ProviderError):
-    """The stream broke, stalled, carried garbage or ended without a finish reason."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, retryable=True)
 
 
 @dataclass
@@ -66,10 +55,16 @@ class LLMProvider(Protocol):
     offline: bool
 
     def stream(
-        self, messages: list[ChatMessage], *, model: str, stats: StreamStats
+        self,
+        messages: list[ChatMessage],
+        *,
+        model: str,
+        stats: StreamStats,
+        max_tokens: int,
     ) -> AsyncGenerator[str, None]:
         """Yield text chunks; raise ProviderError or StreamInterrupted on failure.
 
+        ``max_tokens`` caps the reply (and so its cost); it is always sent.
         A generator, so the caller can ``aclose()`` it and free the connection.
         """
         ...
@@ -83,7 +78,12 @@ class OpenAIProvider:
         self.offline = offline
 
     async def stream(
-        self, messages: list[ChatMessage], *, model: str, stats: StreamStats
+        self,
+        messages: list[ChatMessage],
+        *,
+        model: str,
+        stats: StreamStats,
+        max_tokens: int,
     ) -> AsyncGenerator[str, None]:
         finish: str | None = None  # this call's; ``stats`` spans every attempt
         try:
@@ -93,6 +93,7 @@ class OpenAIProvider:
                     model=model,
                     messages=messages,  # type: ignore[arg-type]
                     stream=True,
+                    max_tokens=max(1, max_tokens),
                     stream_options={"include_usage": True},
                 ) as response,
             ):
@@ -147,17 +148,13 @@ def _parse_event(line: str) -> dict[str, Any] | None:
 
 @asynccontextmanager
 async def _translate_errors() -> AsyncIterator[None]:
-    """Map SDK and transport errors to the two kinds the service handles."""
+    """Map SDK and transport errors to ProviderError kinds (see llm/errors.py)."""
     try:
         yield
-    except openai.RateLimitError as exc:
-        raise ProviderError(
-            _describe(exc), retryable=True, retry_after=_retry_after(exc.response)
-        ) from exc
     except openai.APIStatusError as exc:
-        retryable = exc.status_code >= 500 or exc.status_code in (408, 409)
+        kind = classify_status(exc.status_code, code=_code(exc), message=exc.message)
         raise ProviderError(
-            _describe(exc), retryable=retryable, retry_after=_retry_after(exc.response)
+            _describe(exc), kind=kind, retry_after=_retry_after(exc.response)
         ) from exc
     except (openai.APIConnectionError, httpx2.TransportError) as exc:
         raise StreamInterrupted(f"connection lost: {exc}") from exc
@@ -172,7 +169,14 @@ async def _translate_errors() -> AsyncIterator[None]:
 
 
 def _describe(exc: openai.APIStatusError) -> str:
+    """The raw answer, for the server log (never shown to an author)."""
     return f"provider answered HTTP {exc.status_code}: {exc.message}"
+
+
+def _code(exc: openai.APIStatusError) -> str | None:
+    """The OpenAI error code (``model_not_found``...), when the body has one."""
+    code = exc.code
+    return code if isinstance(code, str) else None
 
 
 def _retry_after(response: httpx2.Response | None) -> float | None:

@@ -29,6 +29,20 @@ def labeled(label: str, control: rx.Component, name: str) -> rx.Component:
     )
 
 
+def model_select() -> rx.Component:
+    """A native <select> of the offered models (BOOKGEN_MODELS); the default
+    model comes first, so it is the one selected."""
+    return rx.el.select(
+        rx.foreach(
+            DashboardState.models,
+            lambda model: rx.el.option(model, value=model),
+        ),
+        name="model",
+        id="book-model",
+        class_name="model-select",
+    )
+
+
 def new_book_form() -> rx.Component:
     return rx.form(
         rx.vstack(
@@ -84,15 +98,7 @@ def new_book_form() -> rx.Component:
                     ),
                     "words",
                 ),
-                labeled(
-                    "Model",
-                    rx.input(
-                        name="model",
-                        id="book-model",
-                        placeholder=DashboardState.default_model,
-                    ),
-                    "model",
-                ),
+                labeled("Model", model_select(), "model"),
                 width="100%",
             ),
             rx.button("Start", id="create-book", type="submit", size="3"),

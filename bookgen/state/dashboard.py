@@ -6,6 +6,7 @@ import reflex as rx
 
 from bookgen import routes
 from bookgen.config import get_settings
+from bookgen.generation import limits
 from bookgen.generation.forms import BookForm, FormError
 from bookgen.runtime import get_service
 from bookgen.state.views import BookCard, book_card
@@ -20,7 +21,12 @@ class DashboardState(rx.State):
 
     @rx.var
     def default_model(self) -> str:
-        return get_settings().model
+        return limits.default_model(get_settings())
+
+    @rx.var
+    def models(self) -> list[str]:
+        """The models the form offers (BOOKGEN_MODELS); the server takes no other."""
+        return limits.offered_models(get_settings())
 
     @rx.var
     def offline(self) -> bool:
@@ -37,14 +43,15 @@ class DashboardState(rx.State):
         if not isinstance(form_data, dict):
             self.errors = {"form": "The form arrived damaged; please send it again."}
             return None
+        service = get_service()
         try:
             form = BookForm.parse(form_data)
+            # Refuses a model not offered, and starts beyond the author's limits.
+            book = await service.create_book(form)
         except FormError as exc:
             self.errors = exc.errors
             return None
         self.errors = {}
-        service = get_service()
-        book = await service.create_book(form)
         assert book.id is not None
         service.start(book.id)
         return rx.redirect(routes.book_url(book.id))

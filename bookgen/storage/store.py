@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Literal
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import ColumnElement, delete, func, or_, update
 from sqlalchemy import select as sql_select
+from sqlalchemy import text as sql_text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -37,6 +40,7 @@ __all__ = [
     "BookSnapshot",
     "MessageMeta",
     "NewMessage",
+    "Started",
     "Store",
     "is_row_id",
 ]
@@ -59,6 +63,26 @@ class NewMessage:
     content: str = ""
     chapter: int | None = None
     status: MessageStatus = MessageStatus.COMPLETE
+    error: str = ""
+
+
+class Started(StrEnum):
+    """How a guarded start (``Store.start_transition``) ended."""
+
+    STARTED = "started"
+    CONFLICT = "conflict"  # the book was gone, elsewhere, or changed meanwhile
+    SPENT = "spent"  # the book's counter (rejections, continues) is at its cap
+    BUSY = "busy"  # its owner already has the most books generating at once
+
+
+# A per-book counter a start may bump (Book columns).
+Counter = Literal["rejections", "continues"]
+# pg_advisory_xact_lock's first key: "bk" — starts of one owner, serialised.
+_START_LOCK_SPACE = 0x626B
+
+
+class _OverCap(Exception):
+    """Roll a start back: its owner is over the cap."""
 
 
 @dataclass(frozen=True)
@@ -259,6 +283,121 @@ class Store:
             )
             return result.rowcount == 1
 
+    # --- guarded starts (bounded cost) ---------------------------------------
+    async def create_book_within(
+        self, book: Book, request: NewMessage, *, max_active: int
+    ) -> Book | None:
+        """``create_book``, unless its owner would then have more than
+        ``max_active`` books generating: None, and nothing is stored."""
+        try:
+            async with self._sessions() as s, s.begin():
+                await self._lock_starts_of(s, book.owner_id)
+                s.add(book)
+                await s.flush()
+                assert book.id is not None
+                s.add(Thread(book_id=book.id))
+                await s.flush()
+                await _add_to_thread(s, book.id, request)
+                if await _active_count(s, book.owner_id) > max_active:
+                    raise _OverCap
+        except _OverCap:
+            return None
+        return book
+
+    async def start_transition(
+        self,
+        book_id: int,
+        *,
+        from_statuses: Iterable[str],
+        to_status: str,
+        max_active: int,
+        version: int | None = None,
+        message: NewMessage | None = None,
+        counter: Counter | None = None,
+        counter_cap: int = 0,
+    ) -> Started:
+        """``transition`` into a generating status, within the owner's cap.
+
+        One transaction: the conditional UPDATE (status, version, and the
+        book's ``counter`` below ``counter_cap``, bumped by one), then the
+        count of the owner's generating books. Starts of one owner are
+        serialised (PostgreSQL: an advisory lock; SQLite: the UPDATE takes the
+        database's write lock first), so two tabs racing cannot both pass.
+        """
+        if not is_row_id(book_id) or not _fits_int(version):
+            return Started.CONFLICT
+        async with self._sessions() as s:  # the owner never changes: read it first
+            owner = (
+                await s.exec(select(Book.owner_id).where(Book.id == book_id))
+            ).first()
+        statuses = list(from_statuses)
+        stmt = (
+            update(Book)
+            .where(col(Book.id) == book_id)
+            .where(col(Book.status).in_(statuses))
+        )
+        if version is not None:
+            stmt = stmt.where(col(Book.version) == version)
+        stmt = stmt.values(
+            status=to_status, version=col(Book.version) + 1, updated_at=utcnow()
+        )
+        if counter is not None:
+            column = col(getattr(Book, counter))
+            stmt = stmt.where(column < counter_cap).values({counter: column + 1})
+        try:
+            async with self._sessions() as s, s.begin():
+                await self._lock_starts_of(s, owner)
+                if (await s.exec(stmt)).rowcount != 1:
+                    book = await s.get(Book, book_id)
+                    same = (
+                        book is not None
+                        and book.status in statuses
+                        and (version is None or book.version == version)
+                    )
+                    return Started.SPENT if same and counter else Started.CONFLICT
+                if await _active_count(s, owner) > max_active:
+                    raise _OverCap
+                if message is not None:
+                    await _add_to_thread(s, book_id, message)
+        except _OverCap:
+            return Started.BUSY
+        return Started.STARTED
+
+    async def _lock_starts_of(self, s: AsyncSession, owner_id: int | None) -> None:
+        """PostgreSQL: one start per owner at a time, until this transaction ends.
+
+        (SQLite needs no lock: its first write takes the database's.)
+        """
+        if self.engine.dialect.name == "postgresql":
+            connection = await s.connection()
+            await connection.execute(
+                sql_text("SELECT pg_advisory_xact_lock(:space, :owner)"),
+                {"space": _START_LOCK_SPACE, "owner": owner_id or 0},
+            )
+
+    async def active_book_count(self, owner_id: int | None) -> int:
+        """Books of ``owner_id`` generating now (running, or queued for a runner)."""
+        async with self._sessions() as s:
+            return await _active_count(s, owner_id)
+
+    async def tokens_since(self, owner_id: int | None, since: datetime) -> int:
+        """Prompt + completion tokens of the owner's messages updated since then."""
+        async with self._sessions() as s:
+            total = (
+                await s.exec(
+                    select(
+                        func.coalesce(
+                            func.sum(Message.prompt_tokens + Message.completion_tokens),
+                            0,
+                        )
+                    )
+                    .join(Book, col(Book.id) == col(Message.book_id))
+                    .where(_owned_by(owner_id))
+                    .where(col(Message.updated_at) >= since)
+                )
+            ).one()
+        return int(total or 0)
+
     # --- leases ----------------------------------------------------------
     async def claim_lease(self, book_id: int, owner: str, lease_s: float) -> bool:
         """Take the right to generate for a book if no runner holds it.
@@ -325,6 +464,18 @@ class Store:
             msg.updated_at = utcnow()
             return msg.content
 
+    async def set_message_error(self, message_id: int, error: str) -> bool:
+        """Show (or clear, with "") a notice on a message, whatever its status."""
+        if not is_row_id(message_id):
+            return False
+        async with self._sessions() as s, s.begin():
+            result = await s.exec(
+                update(Message)
+                .where(col(Message.id) == message_id)
+                .values(error=error, updated_at=utcnow())
+            )
+            return result.rowcount == 1
+
     async def append_chunk(
         self, message_id: int, text: str, *, book_id: int, owner: str, lease_s: float
     ) -> bool:
@@ -384,6 +535,22 @@ def _fits_int(value: int | None) -> bool:
     return value is None or _INT_MIN <= value <= _INT_MAX
 
 
+def _owned_by(owner_id: int | None) -> ColumnElement[bool]:
+    """Books of ``owner_id``; None is single-author mode's one author."""
+    column = col(Book.owner_id)
+    return column.is_(None) if owner_id is None else column == owner_id
+
+
+async def _active_count(s: AsyncSession, owner_id: int | None) -> int:
+    rows = await s.exec(
+        select(func.count())
+        .select_from(Book)
+        .where(_owned_by(owner_id))
+        .where(col(Book.status).in_(ACTIVE_STATUSES))
+    )
+    return int(rows.one())
+
+
 async def _add_to_thread(
     s: AsyncSession, book_id: int, new: NewMessage
 ) -> Message | None:
@@ -401,6 +568,7 @@ async def _add_to_thread(
         chapter=new.chapter,
         status=new.status,
         content=new.content,
+        error=new.error,
     )
     s.add(message)
     await s.flush()

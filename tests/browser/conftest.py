@@ -98,6 +98,9 @@ def app(
         "DATABASE_URL": f"sqlite:///{tmp / 'bookgen.db'}",
         "BOOKGEN_OFFLINE_WPS": str(WORDS_PER_SECOND),
         "BOOKGEN_LEASE_S": "6",
+        # One author, many tests on one server: books of earlier tests may
+        # still be writing.
+        "BOOKGEN_USER_CONCURRENT": "50",
     }
     server = AppServer(env=env, log=tmp / "app.log", mode=mode)
     with pytest.MonkeyPatch.context() as mp:

@@ -65,6 +65,9 @@ class Fault:
     status: int = 500
     retry_after: str | None = None
     stall_s: float = 3.0
+    # The error body of a ``status`` fault: OpenAI's ``error.message`` and ``.code``.
+    message: str = "injected failure"
+    code: str | None = None
 
 
 @dataclass
@@ -75,6 +78,7 @@ class Call:
     text_so_far: str | None
     at: float
     fault: Fault | None
+    max_tokens: int | None = None  # what the request asked for
     sent: str = ""  # content written to the socket before the reply ended or broke
 
 
@@ -124,13 +128,15 @@ class FakeOpenAI:
         task_line = re.search(rf"^{TASK}: (.+)$", head, re.M)
         task = task_line[1].strip() if task_line else "?"
         fault = self._next_fault(task)
-        call = Call(task, so_far if cut else None, _now(), fault)
+        call = Call(
+            task, so_far if cut else None, _now(), fault, body.get("max_tokens")
+        )
         self.calls.append(call)
         if fault is not None and fault.kind == "hang":
             await asyncio.sleep(fault.stall_s)  # not even the headers
         if fault is not None and fault.kind == "status":
             headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
-            return _error(fault.status, "injected failure", headers)
+            return _error(fault.status, fault.message, headers, fault.code)
         true, prefix = self.reply(task), call.text_so_far or ""
         if not true.startswith(prefix):
             self.violations.append(f"{task}: continuation of text that is not ours")
@@ -209,8 +215,10 @@ def _now() -> float:
     return asyncio.get_running_loop().time()
 
 
-def _error(status: int, message: str, headers: dict[str, str]) -> web.Response:
-    body = {"error": {"message": message, "type": "server_error", "code": None}}
+def _error(
+    status: int, message: str, headers: dict[str, str], code: str | None = None
+) -> web.Response:
+    body = {"error": {"message": message, "type": "server_error", "code": code}}
     return web.json_response(body, status=status, headers=headers)
 
 

@@ -13,7 +13,10 @@ MESSAGES = [{"role": "user", "content": "hi"}]
 
 async def collect(provider) -> tuple[str, StreamStats]:
     stats = StreamStats()
-    parts = [p async for p in provider.stream(MESSAGES, model="m", stats=stats)]
+    parts = [
+        p
+        async for p in provider.stream(MESSAGES, model="m", stats=stats, max_tokens=50)
+    ]
     return "".join(parts), stats
 
 

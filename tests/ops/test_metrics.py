@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bookgen.accounts import AccountService, LoginLimiter
 from bookgen.config import Settings
 from bookgen.generation.hub import LocalHub, TextEvent
-from bookgen.llm import ChatMessage, ProviderError, StreamStats
+from bookgen.llm import ChatMessage, ErrorKind, ProviderError, StreamStats
 from bookgen.state.live import Channels
 from bookgen.storage.db import make_engine
 from bookgen.storage.store import Store
@@ -99,12 +99,17 @@ class GatedProvider:
         self.release = asyncio.Event()
 
     async def stream(
-        self, messages: list[ChatMessage], *, model: str, stats: StreamStats
+        self,
+        messages: list[ChatMessage],
+        *,
+        model: str,
+        stats: StreamStats,
+        max_tokens: int,
     ) -> AsyncGenerator[str, None]:
         yield "Once "
         self.sent.set()
         await self.release.wait()
-        raise ProviderError("provider answered HTTP 401: bad key", retryable=False)
+        raise ProviderError("provider answered HTTP 401: bad key", kind=ErrorKind.AUTH)
 
 
 async def test_a_generation_is_counted_while_it_runs(store: Store) -> None:
@@ -114,7 +119,7 @@ async def test_a_generation_is_counted_while_it_runs(store: Store) -> None:
     active = sample("bookgen_active_generations")
     tokens = sample("bookgen_streamed_tokens_total")
     characters = sample("bookgen_streamed_characters_total")
-    rejected = sample("bookgen_provider_errors_total", kind="rejected")
+    refused = sample("bookgen_provider_errors_total", kind="auth")
 
     runner = asyncio.create_task(service.run(book_id))
     await asyncio.wait_for(provider.sent.wait(), 10)
@@ -127,7 +132,7 @@ async def test_a_generation_is_counted_while_it_runs(store: Store) -> None:
     provider.release.set()
     await asyncio.wait_for(runner, 10)
     assert sample("bookgen_active_generations") == active
-    assert sample("bookgen_provider_errors_total", kind="rejected") == rejected + 1
+    assert sample("bookgen_provider_errors_total", kind="auth") == refused + 1
 
 
 async def _holds(value: bool) -> bool:
