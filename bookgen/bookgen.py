@@ -1,18 +1,41 @@
 """The Reflex app: pages, styles, live pushes and the recovery task."""
 
 import reflex as rx
+from starlette.types import ASGIApp
 
 from bookgen import routes
 from bookgen.api import api
+from bookgen.config import get_settings
+from bookgen.logs import configure_logging
 from bookgen.pages import book_page, dashboard_page
 from bookgen.runtime import prepare_database, recovery_loop, use_live_transport
 from bookgen.state.book import BookState
 from bookgen.state.dashboard import DashboardState
 from bookgen.state.reflex_bridge import SocketRooms
+from bookgen.web.app import guarded, ops_api
 
+configure_logging(get_settings())
 prepare_database()
 
-app = rx.App(stylesheets=["/styles.css"], api_transformer=api)
+
+class GuardedApp(rx.App):
+    """Reflex's app with bookgen's guard (origin, host, loopback-only) as the
+    outermost ASGI layer: Reflex's own CORS layer would otherwise answer a
+    foreign page's preflight before any check ran."""
+
+    def __call__(self) -> ASGIApp:
+        return guarded(super().__call__(), get_settings())
+
+
+def log_like_the_app() -> None:
+    """Lifespan hook: each worker sets up logging again once its server has
+    installed its own handlers (BOOKGEN_LOG_FORMAT applies to them too)."""
+    configure_logging(get_settings())
+
+
+app = GuardedApp(
+    stylesheets=["/styles.css"], api_transformer=[api, ops_api(get_settings())]
+)
 app.add_page(
     dashboard_page,
     route=routes.DASHBOARD,
@@ -22,6 +45,7 @@ app.add_page(
 app.add_page(
     book_page, route=routes.BOOK, title="bookgen · book", on_load=BookState.load_book
 )
+app.register_lifespan_task(log_like_the_app)
 app.register_lifespan_task(recovery_loop)
 # Live chunks go straight to the sockets of a book's tabs, as deltas of ``live``.
 use_live_transport(SocketRooms(app, BookState, "live"))

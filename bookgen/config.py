@@ -107,6 +107,11 @@ class Settings(BaseSettings):
     session_days: float = Field(
         default=14.0, gt=0, validation_alias="BOOKGEN_SESSION_DAYS"
     )
+    # Bearer token that lets a Prometheus scraper off this host read /metrics
+    # (loopback scrapers need none). Blank: loopback only.
+    metrics_token: str = Field(
+        default="", validation_alias="BOOKGEN_METRICS_TOKEN", repr=False
+    )
     # Log lines as JSON objects (for a log pipeline) or as plain text.
     log_format: Literal["text", "json"] = Field(
         default="text", validation_alias="BOOKGEN_LOG_FORMAT"

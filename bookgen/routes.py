@@ -12,7 +12,9 @@ from bookgen.storage.models import MAX_ROW_ID
 __all__ = [
     "BOOK",
     "DASHBOARD",
+    "HEALTH",
     "MESSAGE_TEXT",
+    "METRICS",
     "book_id_from_path",
     "book_url",
     "message_text_url",
@@ -26,6 +28,9 @@ BOOK = "/books/[bid]"
 # A message's text from a code-point offset (``?from=N``), as a Starlette route.
 # (The id is parsed by the handler, so a bad one is a 404, not a routing miss.)
 MESSAGE_TEXT = "/api/messages/{message_id}/text"
+# Operators: readiness (JSON, 200/503) and Prometheus metrics (Starlette routes).
+HEALTH = "/api/health"
+METRICS = "/metrics"
 
 
 def book_url(book_id: object) -> str:

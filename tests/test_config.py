@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from reflex.constants import StateManagerMode
@@ -33,6 +34,7 @@ ENVIRONMENT = (
     "BOOKGEN_AUTH",
     "BOOKGEN_ORIGINS",
     "BOOKGEN_SESSION_DAYS",
+    "BOOKGEN_METRICS_TOKEN",
     "BOOKGEN_LOG_FORMAT",
     "BOOKGEN_MODELS",
     "BOOKGEN_USER_CONCURRENT",
@@ -249,9 +251,11 @@ def test_settings_are_read_once_until_the_cache_is_cleared(
     ],
 )
 def test_rxconfig_is_built_from_the_settings(
-    env: pytest.MonkeyPatch, redis_url: str, mode: StateManagerMode
+    env: pytest.MonkeyPatch, redis_url: str, mode: StateManagerMode, tmp_path: Path
 ) -> None:
     env.setenv("REFLEX_REDIS_URL", redis_url)
+    # rxconfig exports a metrics directory for the workers: keep it out of ours.
+    env.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
     import rxconfig
 
     config = importlib.reload(rxconfig).config

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bookgen import metrics
 from bookgen.accounts.fields import FieldError, normalise_email, normalise_name
 from bookgen.accounts.invites import InviteStore
 from bookgen.accounts.passwords import PasswordHasher, PasswordPolicy
@@ -139,6 +140,17 @@ class AccountService:
         )
 
     async def log_in(
+        self, *, email: object, password: object, address: str
+    ) -> LoginResult:
+        """Check credentials (rate-limited) and start a session; counted in
+        the ``bookgen_logins_total`` metric by outcome."""
+        result = await self._log_in(email=email, password=password, address=address)
+        metrics.login_attempted(
+            metrics.LoginOutcome.of(result.ok, result.retry_after_s)
+        )
+        return result
+
+    async def _log_in(
         self, *, email: object, password: object, address: str
     ) -> LoginResult:
         """Check credentials (rate-limited) and start a session.

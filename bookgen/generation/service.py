@@ -12,6 +12,7 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 
+from bookgen import metrics
 from bookgen.config import Settings
 from bookgen.generation import prompts
 from bookgen.generation.forms import BookForm
@@ -40,6 +41,7 @@ from bookgen.generation.machine import (
 from bookgen.generation.streamer import MessageStreamer, run_shielded
 from bookgen.llm import ChatMessage, LLMProvider
 from bookgen.llm.prompt_markers import TaskKind, chapter_task, summary_task
+from bookgen.logs import bind_log_context, reset_log_context
 from bookgen.storage.models import (
     ACTIVE_STATUSES,
     FEEDBACK_CHARS,
@@ -295,6 +297,7 @@ class GenerationService:
             log.info("worker full: book %s waits for a free slot", book_id)
             return False
         runner = self._runners[book_id] = _Runner()
+        log_context = bind_log_context(book_id=book_id)
         ran = False
         try:
             while True:
@@ -304,9 +307,11 @@ class GenerationService:
                 ):
                     break
                 ran = True
+                metrics.generation_started()
                 try:
                     await self._write_book(book_id, runner.stop)
                 finally:
+                    metrics.generation_ended()
                     # Even when cancelled (shutdown), the lease is freed for the
                     # next start.
                     await run_shielded(self.store.release_lease(book_id, self.owner))
@@ -315,6 +320,7 @@ class GenerationService:
                 runner.stop = asyncio.Event()  # a new request: a new stop to obey
         finally:
             del self._runners[book_id]
+            reset_log_context(log_context)
         return ran
 
     async def _write_book(self, book_id: int, stop: asyncio.Event) -> None:

@@ -22,6 +22,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from bookgen import metrics
 from bookgen.config import Settings
 from bookgen.generation.hub import ChangeEvent, Hub, TextEvent
 from bookgen.generation.limits import estimate_tokens, tokens_left
@@ -29,6 +30,7 @@ from bookgen.generation.seam import Seam
 from bookgen.llm import ChatMessage, LLMProvider, ProviderError, StreamStats
 from bookgen.llm.errors import RETRY_NOTICE_KINDS
 from bookgen.llm.provider import StreamInterrupted
+from bookgen.logs import bind_log_context
 from bookgen.storage.models import MessageStatus
 from bookgen.storage.store import Store
 
@@ -178,6 +180,7 @@ class Flusher:
         draining we also wait for it, whatever happens.
         """
         piece = "".join(self._pending)
+        metrics.text_streamed(self._pending)
         self._pending.clear()
         self._last_flush = time.monotonic()
         offset = len(self.text)
@@ -248,6 +251,7 @@ class MessageStreamer:
         ``max_tokens`` is the whole reply's budget; a continuation asks for
         what remains of it.
         """
+        bind_log_context(message_id=message_id)
         text = text_so_far
         stats = StreamStats()
         attempt = 0
@@ -265,6 +269,8 @@ class MessageStreamer:
                     tokens_left(max_tokens, text),
                 )
                 text, exc = result.text, result.error
+                if exc is not None:
+                    metrics.provider_failed(exc)
                 if not result.owned or self.stop_requested():
                     break
                 if exc is None:

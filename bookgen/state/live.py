@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Protocol
 
+from bookgen import metrics
 from bookgen.generation.hub import ChangeEvent, Event, Hub, TextEvent
 from bookgen.storage.store import BookOverview, Store
 
@@ -173,6 +174,7 @@ class BookChannel:
 
     async def _push(self, text: TextEvent) -> None:
         await self.transport.send(self.book_id, chunk_value(text, self.timestamps))
+        metrics.text_pushed(text.at)
 
     async def _reload(self) -> None:
         overview = await self.store.overview(self.book_id)

@@ -33,8 +33,16 @@ NS = "/_event"
 
 
 class ReflexClient:
-    def __init__(self, base_url: str, *, compress: bool = True) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        compress: bool = True,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
+        # Sent with the handshake, as a browser sends its cookies (sign-in).
+        self.headers = headers or {}
         self.path = "/"
         self.token = str(uuid.uuid4())
         self.compress = compress
@@ -58,6 +66,7 @@ class ReflexClient:
             f"{url}{NS}/?EIO=4&transport=websocket&token={self.token}",
             compress=15 if self.compress else 0,
             max_msg_size=0,
+            headers=self.headers,
         )
         _patch_byte_counter(self)
         opening = await self._ws.receive()
