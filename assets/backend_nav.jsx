@@ -1,18 +1,18 @@
 // Loads a backend route (the session-cookie routes of bookgen/api.py) as a
-// full page navigation once `path` is set. The backend may sit on another
-// origin than the page (the dev server), hence getBackendURL.
-import { useEffect } from "react";
+// full page navigation. The backend may sit on another origin than the page
+// (the dev server), hence getBackendURL. Handlers call it through
+// rx.call_script (see bookgen/components/backend_nav.py); rendering the
+// component loads this module, which installs the function.
 import { getBackendURL } from "$/utils/state";
 
-// Module-level, so React StrictMode's second mount does not navigate again
-// (a claim code works once).
-let lastPath = "";
+export const BACKEND_NAV = "bookgenBackendNav";
 
-export function BackendNav({ path }) {
-  useEffect(() => {
-    if (!path || path === lastPath) return;
-    lastPath = path;
+if (typeof window !== "undefined") {
+  window[BACKEND_NAV] = (path) => {
     window.location.assign(new URL(path, getBackendURL()).toString());
-  }, [path]);
+  };
+}
+
+export function BackendNav() {
   return null;
 }

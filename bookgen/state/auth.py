@@ -11,6 +11,8 @@ client says about who it is.
 
 from __future__ import annotations
 
+import json
+
 import reflex as rx
 
 from bookgen import routes
@@ -20,7 +22,15 @@ from bookgen.config import get_settings
 from bookgen.runtime import get_accounts, viewer_for
 from bookgen.state.reflex_bridge import request_cookie_header
 
-__all__ = ["AuthState"]
+__all__ = ["AuthState", "navigate_to_backend"]
+
+# Installed by assets/backend_nav.jsx (components/backend_nav.py).
+_BACKEND_NAV = "bookgenBackendNav"
+
+
+def navigate_to_backend(path: str) -> rx.event.EventSpec:
+    """Load a backend route (``path`` with its query) as a full page."""
+    return rx.call_script(f"window.{_BACKEND_NAV}({json.dumps(path)})")
 
 
 class AuthState(rx.State):
@@ -29,9 +39,6 @@ class AuthState(rx.State):
     signed_in: rx.Field[bool] = rx.field(False)
     user_name: rx.Field[str] = rx.field("")
     is_admin: rx.Field[bool] = rx.field(False)
-    # A backend path the browser should load next (cookie routes); see
-    # components/backend_link.py. Set only by handlers, for this tab.
-    go_to: rx.Field[str] = rx.field("")
 
     @rx.var
     def accounts_on(self) -> bool:
@@ -52,10 +59,6 @@ class AuthState(rx.State):
         self.is_admin = user is not None and user.is_admin
         return viewer
 
-    def _go_to_backend(self, path: str) -> None:
-        """Load ``path`` from the backend as a full page navigation."""
-        self.go_to = path
-
     # --- the one handler every page offers --------------------------------
     @rx.event
     async def log_out(self):
@@ -64,5 +67,5 @@ class AuthState(rx.State):
         await get_accounts().log_out(self._session_token())
         self.signed_in, self.user_name, self.is_admin = False, "", False
         if get_settings().auth_enabled:
-            self._go_to_backend(routes.AUTH_LOGOUT)
+            return navigate_to_backend(routes.AUTH_LOGOUT)
         return None

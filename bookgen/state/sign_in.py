@@ -13,7 +13,7 @@ import reflex as rx
 from bookgen import routes
 from bookgen.config import get_settings
 from bookgen.runtime import get_accounts, get_claims
-from bookgen.state.auth import AuthState
+from bookgen.state.auth import AuthState, navigate_to_backend
 from bookgen.state.reflex_bridge import client_address
 
 __all__ = ["SignInState"]
@@ -61,9 +61,11 @@ class SignInState(AuthState):
         self.invited = bool(self._invite_token())
         return None
 
-    async def _claim(self, session_token: str) -> None:
+    async def _claim(self, session_token: str) -> rx.event.EventSpec:
+        """Leave the token under a one-time code; the browser swaps it for
+        the HttpOnly cookie at the claim route (see accounts/claims.py)."""
         code = await get_claims().issue(session_token)
-        self._go_to_backend(routes.claim_url(code, routes.DASHBOARD))
+        return navigate_to_backend(routes.claim_url(code, routes.DASHBOARD))
 
     @rx.event
     async def sign_in(self, form_data: dict):
@@ -82,8 +84,7 @@ class SignInState(AuthState):
             self.error = result.message
             return None
         self.error, self.busy = "", True
-        await self._claim(result.session_token)
-        return None
+        return await self._claim(result.session_token)
 
     @rx.event
     async def sign_up(self, form_data: dict):
@@ -103,5 +104,4 @@ class SignInState(AuthState):
             self.error = "" if result.field else result.message
             return None
         self.error, self.field_errors, self.busy = "", {}, True
-        await self._claim(result.session_token)
-        return None
+        return await self._claim(result.session_token)
