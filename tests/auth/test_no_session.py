@@ -90,7 +90,7 @@ async def test_no_session_gets_nothing_writes_nothing_calls_no_model(
 
     assert sent > 500
     received = "\n".join(tab.frames or [])
-    for secret in team.secrets() + ["Team-Read-Title", "Team-Act-Title"]:
+    for secret in [*team.secrets(), "Team-Read-Title", "Team-Act-Title"]:
         assert secret not in received, f"{secret!r} reached a client with no session"
     assert not tab.var(BOOK_STATE, "title")
     assert auth_app.tables() == before, "a client with no session changed the data"
