@@ -130,11 +130,8 @@ def warm_up(browser: Browser, app: AppServer, *, sign_up_admin: bool) -> None:
         page.goto("/")
         page.wait_for_url(re.compile(r"/signup/?$"))
         page.wait_for_selector("#signup-submit")
-        page.goto("/login")
-        page.wait_for_selector("#login-submit")
         if not sign_up_admin:
             return
-        page.goto("/signup")
         sign_up(page, name=ADMIN_NAME, email=ADMIN_EMAIL, password=ADMIN_PASSWORD)
         page.goto("/books/999999")
         page.get_by_role("heading", name="Book not found").wait_for()
