@@ -7,26 +7,22 @@ site's forms and fetches do not carry it) and Secure when served over HTTPS.
 
 from __future__ import annotations
 
-from http.cookies import CookieError, SimpleCookie
-
 __all__ = ["SESSION_COOKIE", "token_from_cookie_header"]
 
 SESSION_COOKIE = "bookgen_session"
 
 
 def token_from_cookie_header(header: object) -> str | None:
-    """The session token in a ``Cookie:`` header value, or None."""
-    if not isinstance(header, str) or SESSION_COOKIE not in header:
+    """The session token in a ``Cookie:`` header value, or None.
+
+    Split by hand (``name=value; …``, as browsers send it): a malformed
+    neighbour cookie must not hide ours, as it can with ``SimpleCookie``.
+    Our tokens are URL-safe, so they are never quoted.
+    """
+    if not isinstance(header, str):
         return None
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(header)
-    except CookieError:
-        # A malformed neighbour cookie must not hide ours: fall back to a split.
-        for part in header.split(";"):
-            name, _, value = part.strip().partition("=")
-            if name == SESSION_COOKIE and value:
-                return value
-        return None
-    morsel = jar.get(SESSION_COOKIE)
-    return morsel.value if morsel is not None and morsel.value else None
+    for part in header.split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == SESSION_COOKIE:
+            return value.strip() or None
+    return None
