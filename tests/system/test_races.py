@@ -13,6 +13,7 @@ import pytest
 
 from bookgen import routes
 from bookgen.generation.service import store_new_book
+from bookgen.state.book import NOT_FOUND
 from bookgen.storage.models import BookStatus, MessageKind
 from bookgen.storage.store import BookSnapshot
 from tests.conftest import PG_URL, reset_postgres
@@ -180,10 +181,11 @@ async def expect_not_found(url: str, path: str) -> None:
     try:
         await tab.open(path)
         await tab.wait_for(lambda: tab.var(BOOK_STATE, "found") is False, 20)
-        # Actions on a page that loaded no book do nothing, and raise nothing.
+        # Actions on a page that loaded no book do nothing and raise nothing;
+        # they answer "not found", as for a book the viewer may not see.
         await tab.emit(f"{BOOK_STATE}.approve")
         await settled(tab, "still answering")
-        assert tab.var(BOOK_STATE, "notice") == ""
+        assert tab.var(BOOK_STATE, "notice") == NOT_FOUND
     finally:
         await tab.close()
 
