@@ -33,7 +33,8 @@ async function fetchText(src, from, signal) {
   const url = getBackendURL();
   url.pathname = src;
   url.search = `?from=${from}`;
-  const res = await fetch(url, { cache: "no-store", signal });
+  // credentials: the session cookie must reach the backend on the dev server too.
+  const res = await fetch(url, { cache: "no-store", credentials: "include", signal });
   if (!res.ok) throw new HttpError(res.status, url);
   return res.text();
 }

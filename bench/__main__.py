@@ -33,6 +33,8 @@ def log(msg: str) -> None:
 
 def app_env(db_url: str, **extra: str) -> dict[str, str]:
     return {
+        # The benchmark measures streaming: one author, no sign-in.
+        "BOOKGEN_AUTH": "off",
         "DATABASE_URL": db_url,
         "REFLEX_APP_MODULE_IMPORT": "bench.app",
         "BOOKGEN_OFFLINE_WPS": "30",

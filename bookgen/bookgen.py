@@ -7,11 +7,19 @@ from bookgen import routes
 from bookgen.api import api
 from bookgen.config import get_settings
 from bookgen.logs import configure_logging
-from bookgen.pages import book_page, dashboard_page
+from bookgen.pages import (
+    book_page,
+    dashboard_page,
+    members_page,
+    sign_in_page,
+    sign_up_page,
+)
 from bookgen.runtime import prepare_database, recovery_loop, use_live_transport
 from bookgen.state.book import BookState
 from bookgen.state.dashboard import DashboardState
+from bookgen.state.members import MembersState
 from bookgen.state.reflex_bridge import SocketRooms
+from bookgen.state.sign_in import SignInState
 from bookgen.web.app import guarded, ops_api
 
 configure_logging(get_settings())
@@ -44,6 +52,24 @@ app.add_page(
 )
 app.add_page(
     book_page, route=routes.BOOK, title="bookgen · book", on_load=BookState.load_book
+)
+app.add_page(
+    sign_in_page,
+    route=routes.SIGN_IN,
+    title="bookgen · sign in",
+    on_load=SignInState.load_sign_in,
+)
+app.add_page(
+    sign_up_page,
+    route=routes.SIGN_UP,
+    title="bookgen · sign up",
+    on_load=SignInState.load_sign_up,
+)
+app.add_page(
+    members_page,
+    route=routes.MEMBERS,
+    title="bookgen · members",
+    on_load=MembersState.load_members,
 )
 app.register_lifespan_task(log_like_the_app)
 app.register_lifespan_task(recovery_loop)

@@ -7,18 +7,29 @@ formatting turns a Var into the matching JavaScript expression.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from bookgen.storage.models import MAX_ROW_ID
 
 __all__ = [
+    "AUTH_CLAIM",
+    "AUTH_LOGOUT",
     "BOOK",
     "DASHBOARD",
     "HEALTH",
+    "INVITE_PARAM",
+    "MEMBERS",
     "MESSAGE_TEXT",
     "METRICS",
+    "SIGN_IN",
+    "SIGN_UP",
     "book_id_from_path",
     "book_url",
+    "claim_url",
+    "invite_url",
     "message_text_url",
     "parse_id",
+    "safe_next_path",
 ]
 
 # The dashboard: every book and the new-book form.
@@ -31,6 +42,15 @@ MESSAGE_TEXT = "/api/messages/{message_id}/text"
 # Operators: readiness (JSON, 200/503) and Prometheus metrics (Starlette routes).
 HEALTH = "/api/health"
 METRICS = "/metrics"
+# Sign in, and sign up (the founding admin, or a member with ``?invite=``).
+SIGN_IN = "/login"
+SIGN_UP = "/signup"
+INVITE_PARAM = "invite"
+# The admin's page: members and invite links.
+MEMBERS = "/members"
+# HTTP routes that set and clear the HttpOnly session cookie.
+AUTH_CLAIM = "/api/auth/claim"
+AUTH_LOGOUT = "/api/auth/logout"
 
 
 def book_url(book_id: object) -> str:
@@ -55,3 +75,27 @@ def parse_id(raw: object) -> int | None:
 def book_id_from_path(path: str) -> int | None:
     """The book id in a book page's path (``/books/<id>``), or None."""
     return parse_id(path.rstrip("/").rsplit("/", 1)[-1])
+
+
+def invite_url(token: str, origin: str = "") -> str:
+    """The sign-up link an admin hands out (absolute when ``origin`` is given)."""
+    return f"{origin.rstrip('/')}{SIGN_UP}?{urlencode({INVITE_PARAM: token})}"
+
+
+def claim_url(code: str, next_path: str) -> str:
+    """Where the browser swaps a sign-in claim for its session cookie."""
+    return f"{AUTH_CLAIM}?{urlencode({'code': code, 'next': next_path})}"
+
+
+def safe_next_path(raw: object) -> str:
+    """A path on this site to go on to, never another site (``//x``, ``/\\x``)."""
+    if (
+        not isinstance(raw, str)
+        or not raw.startswith("/")
+        or raw.startswith("//")
+        or "\\" in raw
+        or len(raw) > 2000
+        or any(ord(ch) < 0x20 for ch in raw)
+    ):
+        return DASHBOARD
+    return raw

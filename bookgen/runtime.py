@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from functools import lru_cache
 
+from bookgen.accounts import AccountPolicy, AccountService, LoginLimiter, Viewer
+from bookgen.accounts.claims import ClaimStore, make_claims
 from bookgen.config import get_settings
 from bookgen.generation.hub import Hub, LocalHub
 from bookgen.generation.service import GenerationService
@@ -19,11 +22,14 @@ from bookgen.storage.db import make_engine, migrate_to_head
 from bookgen.storage.store import Store
 
 __all__ = [
+    "get_accounts",
     "get_channels",
+    "get_claims",
     "get_service",
     "prepare_database",
     "recovery_loop",
     "use_live_transport",
+    "viewer_for",
 ]
 
 log = logging.getLogger(__name__)
@@ -47,6 +53,35 @@ def get_service() -> GenerationService:
         hub=_make_hub(),
         settings=settings,
     )
+
+
+@lru_cache(maxsize=1)
+def get_accounts() -> AccountService:
+    """Accounts over the service's engine; login limits shared through Redis."""
+    settings = get_settings()
+    return AccountService(
+        get_service().store.engine,
+        policy=AccountPolicy(session_ttl=timedelta(days=settings.session_days)),
+        limiter=LoginLimiter(settings.redis_url),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_claims() -> ClaimStore:
+    """Where sign-in handlers leave session tokens for the cookie route."""
+    return make_claims(get_settings().redis_url)
+
+
+async def viewer_for(session_token: object) -> Viewer | None:
+    """Who holds this session token (any worker, any transport), or None.
+
+    With accounts off everyone is the single author; otherwise the token must
+    name a live session of an enabled user (one indexed query).
+    """
+    if not get_settings().auth_enabled:
+        return Viewer.solo()
+    user = await get_accounts().user_for_session(session_token)
+    return Viewer(user=user) if user is not None else None
 
 
 class _Live:

@@ -4,7 +4,13 @@ server-side sessions, login rate limits, and the per-book access rules.
 Plain async Python over the storage engine; the Reflex states call it.
 """
 
-from bookgen.accounts.access import ActionPolicy, Visibility, can_act, can_view
+from bookgen.accounts.access import (
+    ActionPolicy,
+    Viewer,
+    Visibility,
+    can_act,
+    can_view,
+)
 from bookgen.accounts.fields import FieldError
 from bookgen.accounts.passwords import PasswordHasher, PasswordPolicy
 from bookgen.accounts.ratelimit import LimitDecision, LoginLimiter
@@ -33,6 +39,7 @@ __all__ = [
     "SignUpResult",
     "UserPublic",
     "UserRole",
+    "Viewer",
     "Visibility",
     "can_act",
     "can_view",

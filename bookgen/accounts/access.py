@@ -10,13 +10,14 @@ book did not exist.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
 from bookgen.accounts.results import UserPublic
-from bookgen.storage.models import ActionPolicy, Visibility
+from bookgen.storage.models import ActionPolicy, Book, Visibility
 
-__all__ = ["ActionPolicy", "Visibility", "can_act", "can_view"]
+__all__ = ["ActionPolicy", "Viewer", "Visibility", "can_act", "can_view"]
 
 
 E = TypeVar("E", bound=StrEnum)
@@ -53,3 +54,38 @@ def can_act(
     if book_owner_id is not None and user.id == book_owner_id:
         return True
     return _parse(ActionPolicy, action_policy) is ActionPolicy.TEAM
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking: a signed-in user, or the single author when accounts
+    are off (BOOKGEN_AUTH=off: every book is theirs, nobody else can connect)."""
+
+    user: UserPublic | None = None
+    single_author: bool = False
+
+    @classmethod
+    def solo(cls) -> Viewer:
+        return cls(single_author=True)
+
+    @property
+    def user_id(self) -> int | None:
+        """The owner id of the books this viewer creates."""
+        return self.user.id if self.user is not None else None
+
+    def can_view(self, book: Book) -> bool:
+        if self.single_author:
+            return True
+        return can_view(self.user, book.owner_id, book.visibility)
+
+    def can_act(self, book: Book) -> bool:
+        if self.single_author:
+            return True
+        return can_act(self.user, book.owner_id, book.visibility, book.action_policy)
+
+    def is_author(self, book: Book) -> bool:
+        """May change who sees and drives the book (never in single-author mode,
+        where there is no one to share with)."""
+        if self.single_author or self.user is None or self.user.disabled:
+            return False
+        return book.owner_id is not None and book.owner_id == self.user.id

@@ -64,7 +64,7 @@ def starting_indicator() -> rx.Component:
 def decision_box() -> rx.Component:
     """Approve, or reject with feedback: inline under the outline."""
     return rx.cond(
-        BookState.awaiting_approval,
+        BookState.awaiting_approval & BookState.can_act,
         rx.vstack(
             rx.text("Happy with the outline?", weight="bold"),
             rx.text_area(
@@ -92,9 +92,10 @@ def decision_box() -> rx.Component:
 
 
 def controls() -> rx.Component:
+    """Stop, Continue, Retry: for those who may act on the book."""
     return rx.hstack(
         rx.cond(
-            BookState.is_active,
+            BookState.is_active & BookState.can_act,
             rx.button(
                 "Stop",
                 id="stop-generation",
@@ -103,11 +104,11 @@ def controls() -> rx.Component:
             ),
         ),
         rx.cond(
-            BookState.is_stopped,
+            BookState.is_stopped & BookState.can_act,
             rx.button("Continue", id="continue-generation", on_click=BookState.resume),
         ),
         rx.cond(
-            BookState.has_failed,
+            BookState.has_failed & BookState.can_act,
             rx.button("Retry", id="retry-generation", on_click=BookState.resume),
         ),
         rx.cond(BookState.notice, rx.text(BookState.notice, id="notice")),

@@ -8,6 +8,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from bookgen import routes
+from bookgen.components.sharing import sharing_control
 from bookgen.components.stream_text import stream_text
 from bookgen.state.book import BookState
 from bookgen.state.views import ChapterView, TextView
@@ -65,6 +66,7 @@ def book_header() -> rx.Component:
                 color_scheme="gray",
                 id="model-name",
             ),
+            sharing_control(),
             align="center",
             spacing="3",
         ),

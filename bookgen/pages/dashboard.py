@@ -6,6 +6,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from bookgen import routes
+from bookgen.components import signed_in_page
 from bookgen.state.dashboard import DashboardState
 from bookgen.state.views import BookCard
 
@@ -147,6 +148,10 @@ def book_row(book: ObjectVar[BookCard]) -> rx.Component:
 
 
 def dashboard_page() -> rx.Component:
+    return signed_in_page(dashboard())
+
+
+def dashboard() -> rx.Component:
     return rx.box(
         rx.heading("bookgen", size="8", class_name="brand"),
         rx.text("Write a whole book with a language model, live.", color_scheme="gray"),

@@ -6,21 +6,31 @@ chunks reach it as (message key, offset, chunk) values of ``live``, and other
 changes as a fresh overview. Message text itself is fetched over HTTP.
 
 Handlers act on the book the page loaded (``_book_id``, from the URL): none
-takes a book id from the client.
+takes a book id from the client. Every one of them resolves the viewer from
+the session cookie and checks, against the book as stored, that the viewer
+may see it (and act on it, for actions); a book the viewer may not see is
+answered exactly like one that does not exist. The watcher re-checks both
+every few seconds, so a revoked session or a book made private leaves the
+tab, and its live room, within seconds.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import reflex as rx
 
 from bookgen import routes
+from bookgen.accounts import Viewer
 from bookgen.config import get_settings
+from bookgen.generation.hub import ChangeEvent
 from bookgen.generation.service import FEEDBACK_TOO_LONG, ActionResult
-from bookgen.runtime import get_channels, get_service
+from bookgen.runtime import get_channels, get_service, viewer_for
+from bookgen.state.auth import AuthState
 from bookgen.state.views import (
     ChapterView,
+    Sharing,
     TextView,
     ThreadEntry,
     chapter_views,
@@ -28,17 +38,23 @@ from bookgen.state.views import (
     percent_done,
     thread_views,
 )
-from bookgen.storage.models import ACTIVE_STATUSES, FEEDBACK_CHARS, BookStatus
+from bookgen.storage.models import ACTIVE_STATUSES, FEEDBACK_CHARS, Book, BookStatus
 from bookgen.storage.store import BookOverview
 
-__all__ = ["BookState"]
+__all__ = ["NOT_FOUND", "BookState"]
 
 # How often an idle watcher checks that its tab is still there.
 IDLE_CHECK_S = 5.0
+# How often a watcher re-checks the session and the book's sharing.
+ACCESS_CHECK_S = 2.0
 FEEDBACK_NOT_TEXT = "Feedback must be text."
+# The one answer for a book that does not exist or that the viewer may not see.
+NOT_FOUND = "Book not found."
+READ_ONLY = "Only the author can change this book."
+AUTHOR_ONLY = "Only the author can change who sees this book."
 
 
-class BookState(rx.State):
+class BookState(AuthState):
     found: rx.Field[bool] = rx.field(True)
     title: rx.Field[str] = rx.field("")
     status: rx.Field[BookStatus | None] = rx.field(None)
@@ -53,11 +69,18 @@ class BookState(rx.State):
     live: rx.Field[str] = rx.field("")
     feedback: rx.Field[str] = rx.field("")
     notice: rx.Field[str] = rx.field("")
+    # This viewer may approve, reject, stop, continue.
+    can_act: rx.Field[bool] = rx.field(False)
+    # This viewer is the author: may change who sees and drives the book.
+    is_author: rx.Field[bool] = rx.field(False)
+    sharing: rx.Field[Sharing] = rx.field(Sharing.PRIVATE)
     # Random id of the worker process serving this tab (shows up in tests/ops).
     served_by: rx.Field[str] = rx.field("")
     _book_id: int = 0
     _version: int = 0
     _watch_id: str = ""
+    # The watch id whose watcher is running (one watcher per tab at most).
+    _watching: str = ""
 
     # --- what the page shows ---------------------------------------------
     @rx.var
@@ -90,6 +113,42 @@ class BookState(rx.State):
             and self.thread[-1].is_user
         )
 
+    # --- access -------------------------------------------------------------
+    def _forget(self) -> None:
+        """Show nothing of the book: it is gone, or not this viewer's to see."""
+        self.found = False
+        self.title, self.status, self.model, self.live = "", None, "", ""
+        self.chapter_count = self.chapters_done = self.percent_done = 0
+        self.thread, self.outline, self.chapters = [], None, []
+        self.can_act = self.is_author = False
+        self.sharing = Sharing.PRIVATE
+        self._version = 0
+        # Any watcher of this tab ends on its next check.
+        self._watch_id = ""
+
+    def _signed_out(self):
+        self._forget()
+        self._book_id = 0
+        return rx.redirect(routes.SIGN_IN)
+
+    async def _visible_book(self) -> tuple[Viewer, Book] | str | None:
+        """The viewer and the tab's book, if they may see it; else the notice
+        to give (None: signed out, redirect)."""
+        viewer = await self._viewer()
+        if viewer is None:
+            return None
+        book = await get_service().store.get_book(self._book_id)
+        if book is None or not viewer.can_view(book):
+            self._forget()
+            return NOT_FOUND
+        return viewer, book
+
+    async def _actable_book(self) -> tuple[Viewer, Book] | str | None:
+        found = await self._visible_book()
+        if isinstance(found, tuple) and not found[0].can_act(found[1]):
+            return READ_ONLY
+        return found
+
     # --- loading and watching -------------------------------------------
     @rx.event
     async def load_book(self):
@@ -97,23 +156,27 @@ class BookState(rx.State):
         self._watch_id = uuid.uuid4().hex
         self.notice = ""
         self.served_by = get_service().owner
-        book_id = routes.book_id_from_path(self.router.url.path)
-        overview = await get_service().store.overview(book_id) if book_id else None
-        self._book_id = book_id or 0
-        self._apply(overview)
-        if overview is None:
+        viewer = await self._viewer()
+        if viewer is None:
+            return self._signed_out()
+        self._book_id = routes.book_id_from_path(self.router.url.path) or 0
+        overview = await get_service().store.overview(self._book_id)
+        if overview is None or not viewer.can_view(overview.book):
+            self._forget()
             return None
+        self._apply(overview, viewer)
         if get_service().needs_runner(overview.book):
             get_service().start(self._book_id)
         return BookState.watch
 
-    async def _refresh(self) -> None:
-        self._apply(await get_service().store.overview(self._book_id))
+    async def _refresh(self, viewer: Viewer) -> None:
+        overview = await get_service().store.overview(self._book_id)
+        if overview is None or not viewer.can_view(overview.book):
+            self._forget()
+        else:
+            self._apply(overview, viewer)
 
-    def _apply(self, ov: BookOverview | None) -> None:
-        if ov is None:
-            self.found = False
-            return
+    def _apply(self, ov: BookOverview, viewer: Viewer) -> None:
         book = ov.book
         self.found = True
         self.title, self.status = book.title, BookStatus(book.status)
@@ -124,35 +187,72 @@ class BookState(rx.State):
         self.thread = thread_views(ov)
         self.outline = outline_view(ov)
         self.chapters = chapter_views(ov)
+        self.can_act = viewer.can_act(book)
+        self.is_author = viewer.is_author(book)
+        self.sharing = Sharing.of(book)
 
     @rx.event(background=True)
     async def watch(self):
-        """Apply the book's changes to this tab for as long as it shows the book."""
+        """Apply the book's changes to this tab for as long as it shows the book
+        and the viewer may see it."""
         async with self:
             book_id, watch_id = self._book_id, self._watch_id
+            if not book_id or not watch_id or self._watching == watch_id:
+                return None
+            self._watching = watch_id
             token = self.router.session.client_token
-        if not book_id:
-            return
+            session = self._session_token()
+        viewer = await viewer_for(session)
+        book = await get_service().store.get_book(book_id)
+        if viewer is None or book is None or not viewer.can_view(book):
+            return await self._leave(watch_id, viewer)
         channels = get_channels()
         channel, member = await channels.join(book_id, token)
         try:
-            seen = 0
+            seen, checked = 0, time.monotonic()
             while True:
-                change = await channel.wait_change(seen, IDLE_CHECK_S)
+                change = await channel.wait_change(seen, ACCESS_CHECK_S)
+                if time.monotonic() - checked >= ACCESS_CHECK_S:
+                    viewer, checked = await viewer_for(session), time.monotonic()
+                    if viewer is None:
+                        break
                 if change is None:
                     if not channels.transport.connected(token):
-                        return
+                        return None
+                    current = await get_service().store.get_book(book_id)
+                    if current is None or not viewer.can_view(current):
+                        break
                     async with self:
                         if self._watch_id != watch_id:
-                            return
+                            return None
                     continue
                 seen, overview = change
+                if not viewer.can_view(overview.book):
+                    break
                 async with self:
                     if self._watch_id != watch_id or self._book_id != book_id:
-                        return
-                    self._apply(overview)
+                        return None
+                    self._apply(overview, viewer)
         finally:
             await channels.leave(book_id, member)
+            async with self:
+                if self._watching == watch_id:
+                    self._watching = ""
+        return await self._leave(watch_id, viewer)
+
+    async def _leave(self, watch_id: str, viewer: Viewer | None):
+        """The watcher lost its viewer or their access: clear the tab."""
+        async with self:
+            if self._watching == watch_id:
+                self._watching = ""
+            if self._watch_id != watch_id:
+                return None
+            if viewer is None:
+                self.signed_in = False
+                return self._signed_out()
+            self._forget()
+            self.notice = ""
+        return None
 
     # --- author actions --------------------------------------------------
     @rx.event
@@ -167,40 +267,89 @@ class BookState(rx.State):
             if self.notice in (FEEDBACK_NOT_TEXT, FEEDBACK_TOO_LONG):
                 self.notice = ""
 
+    async def _act(self) -> Viewer | str | None:
+        """Before an action: the viewer if they may act, else what to answer."""
+        found = await self._actable_book()
+        if isinstance(found, tuple):
+            return found[0]
+        if isinstance(found, str):
+            self.notice = found
+        return found
+
     @rx.event
     async def approve(self):
-        if not self._book_id:
-            return
+        viewer = await self._act()
+        if not isinstance(viewer, Viewer):
+            return self._signed_out() if viewer is None else None
         result = await get_service().approve(self._book_id, self._version)
-        await self._after_action(result)
+        await self._after_action(viewer, result)
+        return None
 
     @rx.event
     async def reject(self):
-        if not self._book_id:
-            return
+        viewer = await self._act()
+        if not isinstance(viewer, Viewer):
+            return self._signed_out() if viewer is None else None
         service = get_service()
         result = await service.reject(self._book_id, self.feedback, self._version)
         if result.ok:
             self.feedback = ""
-        await self._after_action(result)
+        await self._after_action(viewer, result)
+        return None
 
     @rx.event
     async def stop(self):
-        if not self._book_id:
-            return
+        viewer = await self._act()
+        if not isinstance(viewer, Viewer):
+            return self._signed_out() if viewer is None else None
         result = await get_service().stop(self._book_id)
-        await self._after_action(result, start_runner=False)
+        await self._after_action(viewer, result, start_runner=False)
+        return None
 
     @rx.event
     async def resume(self):
         """Continue a stopped book, or retry a failed one."""
-        if not self._book_id:
-            return
+        viewer = await self._act()
+        if not isinstance(viewer, Viewer):
+            return self._signed_out() if viewer is None else None
         result = await get_service().resume(self._book_id)
-        await self._after_action(result)
+        await self._after_action(viewer, result)
+        return None
 
-    async def _after_action(self, result: ActionResult, start_runner: bool = True):
+    @rx.event
+    async def change_sharing(self, value: str):
+        """The author chooses who sees the book and who may act on it."""
+        found = await self._visible_book()
+        if found is None:
+            return self._signed_out()
+        if isinstance(found, str):
+            self.notice = found
+            return None
+        viewer, book = found
+        if not viewer.is_author(book) or viewer.user is None:
+            self.notice = AUTHOR_ONLY
+            return None
+        try:
+            sharing = Sharing(value)
+        except ValueError:
+            self.notice = "Choose who may see the book from the list."
+            return None
+        service = get_service()
+        await service.store.set_sharing(
+            self._book_id,
+            owner_id=viewer.user.id,
+            visibility=sharing.visibility,
+            action_policy=sharing.action_policy,
+        )
+        await service.hub.publish(ChangeEvent(self._book_id))
+        self.notice = ""
+        await self._refresh(viewer)
+        return None
+
+    async def _after_action(
+        self, viewer: Viewer, result: ActionResult, start_runner: bool = True
+    ) -> None:
         self.notice = result.reason
-        await self._refresh()
+        await self._refresh(viewer)
         if result.ok and start_runner:
             get_service().start(self._book_id)

@@ -1,20 +1,31 @@
-"""Dashboard state: the list of books and the new-book form (one per tab)."""
+"""Dashboard state: the books this viewer may see and the new-book form."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from bookgen import routes
+from bookgen.accounts import Viewer
 from bookgen.config import get_settings
 from bookgen.generation import limits
 from bookgen.generation.forms import BookForm, FormError
 from bookgen.runtime import get_service
+from bookgen.state.auth import AuthState
 from bookgen.state.views import BookCard, book_card
 
 __all__ = ["DashboardState"]
 
 
-class DashboardState(rx.State):
+async def _visible_books(viewer: Viewer) -> list[BookCard]:
+    store = get_service().store
+    if viewer.user is None:  # single author: every book is theirs
+        books = await store.list_books()
+    else:
+        books = await store.list_books_visible_to(viewer.user.id)
+    return [book_card(b) for b in books if viewer.can_view(b)]
+
+
+class DashboardState(AuthState):
     books: rx.Field[list[BookCard]] = rx.field(default_factory=list)
     # Field name -> what is wrong with it, as the form shows it.
     errors: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
@@ -34,12 +45,20 @@ class DashboardState(rx.State):
 
     @rx.event
     async def load_books(self):
-        books = await get_service().store.list_books()
-        self.books = [book_card(b) for b in books]
+        viewer = await self._viewer()
+        if viewer is None:
+            self.books, self.errors = [], {}
+            return rx.redirect(routes.SIGN_IN)
+        self.books = await _visible_books(viewer)
+        return None
 
     @rx.event
     async def create_book(self, form_data: dict):
         """Validate on the server, store the book, start its outline, open it."""
+        viewer = await self._viewer()
+        if viewer is None:
+            self.books, self.errors = [], {}
+            return rx.redirect(routes.SIGN_IN)
         if not isinstance(form_data, dict):
             self.errors = {"form": "The form arrived damaged; please send it again."}
             return None
@@ -47,7 +66,7 @@ class DashboardState(rx.State):
         try:
             form = BookForm.parse(form_data)
             # Refuses a model not offered, and starts beyond the author's limits.
-            book = await service.create_book(form)
+            book = await service.create_book(form, owner_id=viewer.user_id)
         except FormError as exc:
             self.errors = exc.errors
             return None

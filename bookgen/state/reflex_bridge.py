@@ -6,7 +6,11 @@ Written for Reflex 0.10.1 (``WRITTEN_FOR``). It relies on:
 - the shape of a state update on the socket: ``{"delta": {<full state name>:
   {<var + marker>: value}}}`` emitted as socket.io event ``"event"``;
 - ``App.event_namespace`` (the socket.io namespace) and its ``token_to_sid``
-  map, plus python-socketio's ``enter_room`` / ``leave_room`` / ``emit``.
+  map, plus python-socketio's ``enter_room`` / ``leave_room`` / ``emit``;
+- ``state.router.headers.cookie``: the ``Cookie`` header of the tab's
+  websocket handshake, filled by the server from the connection (a client's
+  event cannot override it) and left out when the router is serialized for the
+  browser; ``.origin`` (the page's origin) and ``session.client_ip`` likewise.
 
 tests/state/test_reflex_bridge.py checks each of these against the installed
 Reflex, so an upgrade that changes one fails there, loudly, not in production.
@@ -22,7 +26,15 @@ if TYPE_CHECKING:
     import reflex as rx
     from reflex.app import EventNamespace
 
-__all__ = ["WRITTEN_FOR", "SocketRooms", "delta_key", "state_update"]
+__all__ = [
+    "WRITTEN_FOR",
+    "SocketRooms",
+    "client_address",
+    "delta_key",
+    "page_origin",
+    "request_cookie_header",
+    "state_update",
+]
 
 WRITTEN_FOR = "0.10.1"
 
@@ -37,6 +49,21 @@ def state_update(state: type[rx.State], values: dict[str, Any]) -> dict[str, Any
     return {
         "delta": {state.get_full_name(): {delta_key(k): v for k, v in values.items()}}
     }
+
+
+def request_cookie_header(state: rx.State) -> str:
+    """The ``Cookie`` header the tab's websocket was opened with (server-only)."""
+    return state.router.headers.cookie
+
+
+def page_origin(state: rx.State) -> str:
+    """The origin of the page the tab runs in (the handshake's Origin header)."""
+    return state.router.headers.origin
+
+
+def client_address(state: rx.State) -> str:
+    """The client's IP address as the server saw the connection."""
+    return state.router.session.client_ip
 
 
 class SocketRooms:

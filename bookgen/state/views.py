@@ -13,21 +13,25 @@ Field names avoid the methods of Reflex's object vars (``length``, ``keys``,
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TypedDict
 
 from bookgen.generation.outline import chapter_titles
 from bookgen.storage.models import (
+    ActionPolicy,
     Book,
     BookStatus,
     MessageKind,
     MessageStatus,
     Role,
+    Visibility,
 )
 from bookgen.storage.store import BookOverview, MessageMeta
 
 __all__ = [
     "BookCard",
     "ChapterView",
+    "Sharing",
     "TextView",
     "ThreadEntry",
     "book_card",
@@ -90,6 +94,30 @@ class BookCard:
     # 0-100, the share of chapters written.
     percent_done: int
     updated: str
+
+
+class Sharing(StrEnum):
+    """The book page's one sharing control: who sees the book and who acts."""
+
+    PRIVATE = "private"  # only the author
+    TEAM_READS = "team-reads"  # the team watches; only the author acts
+    TEAM_ACTS = "team-acts"  # the team watches and acts
+
+    @classmethod
+    def of(cls, book: Book) -> Sharing:
+        if book.visibility != Visibility.TEAM:
+            return cls.PRIVATE
+        if book.action_policy == ActionPolicy.TEAM:
+            return cls.TEAM_ACTS
+        return cls.TEAM_READS
+
+    @property
+    def visibility(self) -> Visibility:
+        return Visibility.PRIVATE if self is Sharing.PRIVATE else Visibility.TEAM
+
+    @property
+    def action_policy(self) -> ActionPolicy:
+        return ActionPolicy.TEAM if self is Sharing.TEAM_ACTS else ActionPolicy.AUTHOR
 
 
 def percent_done(done: int, total: int) -> int:

@@ -25,6 +25,7 @@ from bookgen.storage.db import make_sessionmaker
 from bookgen.storage.models import (
     ACTIVE_STATUSES,
     MAX_ROW_ID,
+    ActionPolicy,
     Book,
     Chunk,
     Message,
@@ -32,6 +33,7 @@ from bookgen.storage.models import (
     MessageStatus,
     Role,
     Thread,
+    Visibility,
     utcnow,
 )
 
@@ -142,11 +144,70 @@ class Store:
         return book
 
     async def list_books(self, limit: int = 200) -> list[Book]:
+        """Every book, newest first (single-author mode, tools)."""
         async with self._sessions() as s:
             rows = await s.exec(
                 select(Book).order_by(col(Book.created_at).desc()).limit(limit)
             )
             return list(rows.all())
+
+    async def list_books_visible_to(self, user_id: int, limit: int = 200) -> list[Book]:
+        """The books a user may see, newest first: their own and the team's.
+
+        The same rule as ``accounts.access.can_view``, as SQL, so nothing the
+        user may not see ever leaves the database for their page.
+        """
+        async with self._sessions() as s:
+            rows = await s.exec(
+                select(Book)
+                .where(
+                    or_(
+                        col(Book.owner_id) == user_id,
+                        col(Book.visibility) == Visibility.TEAM,
+                    )
+                )
+                .order_by(col(Book.created_at).desc())
+                .limit(limit)
+            )
+            return list(rows.all())
+
+    async def book_of_message(self, message_id: int) -> Book | None:
+        """The book a message belongs to (for access checks on its text)."""
+        if not is_row_id(message_id):
+            return None
+        async with self._sessions() as s:
+            row = await s.exec(
+                select(Book)
+                .join(Message, col(Message.book_id) == col(Book.id))
+                .where(col(Message.id) == message_id)
+            )
+            return row.first()
+
+    async def set_sharing(
+        self,
+        book_id: int,
+        *,
+        owner_id: int,
+        visibility: Visibility,
+        action_policy: ActionPolicy,
+    ) -> bool:
+        """Change who sees and drives a book; only if ``owner_id`` is its author.
+
+        The version is left alone: sharing is not a status change, and an
+        approval racing it must not fail because of it.
+        """
+        if not is_row_id(book_id):
+            return False
+        stmt = (
+            update(Book)
+            .where(col(Book.id) == book_id)
+            .where(col(Book.owner_id) == owner_id)
+            .values(
+                visibility=visibility, action_policy=action_policy, updated_at=utcnow()
+            )
+        )
+        async with self._sessions() as s, s.begin():
+            return (await s.exec(stmt)).rowcount == 1
 
     async def get_book(self, book_id: int) -> Book | None:
         if not is_row_id(book_id):

@@ -30,6 +30,8 @@ async def client(
 ) -> AsyncIterator[httpx.AsyncClient]:
     """A client of the API whose process-wide service uses the test database."""
     monkeypatch.setenv("DATABASE_URL", db_url)
+    # Ids and offsets are the subject; access checks are tested in tests/auth.
+    monkeypatch.setenv("BOOKGEN_AUTH", "off")
     for name in _FOREIGN_ENV:
         monkeypatch.delenv(name, raising=False)
     get_settings.cache_clear()

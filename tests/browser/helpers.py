@@ -16,15 +16,21 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from playwright.sync_api import BrowserContext, Page
 
 from tests.browser.server import Server, StoredMessage
 
 T = TypeVar("T")
-# The ``new_context`` fixture: opens another browser session on the app.
-NewContext = Callable[[], BrowserContext]
+
+
+class NewContext(Protocol):
+    """The ``new_context`` fixture: another browser session on the app, signed
+    in as the admin unless ``signed_in=False``."""
+
+    def __call__(self, *, signed_in: bool = True) -> BrowserContext: ...
+
 
 POLL_S = 0.05
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bookgen.accounts.cookie import SESSION_COOKIE
 from tests.support.devserver import AppServer
 
 __all__ = ["Server", "StoredMessage"]
@@ -47,17 +48,22 @@ class StoredMessage:
 class Server:
     """Reads one running app's messages."""
 
-    def __init__(self, app: AppServer, db_path: Path) -> None:
+    def __init__(self, app: AppServer, db_path: Path, session_token: str) -> None:
         self.app = app
         self.db_path = db_path
+        # The text route serves only a session that may see the book.
+        self.session_token = session_token
 
     def _rows(self, sql: str, *args: object) -> list[tuple[Any, ...]]:
         with sqlite3.connect(self.db_path) as conn:
             return conn.execute(sql, args).fetchall()
 
     def _text(self, message_id: int) -> str:
-        url = f"{self.app.backend_url}/api/messages/{message_id}/text"
-        with urllib.request.urlopen(url, timeout=10) as r:
+        request = urllib.request.Request(
+            f"{self.app.backend_url}/api/messages/{message_id}/text",
+            headers={"Cookie": f"{SESSION_COOKIE}={self.session_token}"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as r:
             return r.read().decode()
 
     def _stored(self, row: tuple[Any, ...]) -> StoredMessage:

@@ -8,9 +8,9 @@ different worker and both receive the chapter live; /api/health and /metrics
 answer, and the metrics, summed over both workers, show the generation.
 
 Signing in: ``signed_in_headers`` is the one place the users' session cookies
-(``bookgen_session``) come from, and every socket client sends them. Until the
-states resolve that cookie, the app runs with BOOKGEN_AUTH=off (see APP_ENV)
-and ignores it; once they do, drop that line and the same clients are signed in.
+(``bookgen_session``) come from, and every socket client sends them on its
+handshake, as a browser does. The admin shares the book with the team from the
+book page before the member opens it.
 """
 
 from __future__ import annotations
@@ -46,8 +46,6 @@ APP_ENV = {
     "GUNICORN_CMD_ARGS": "--workers 2",
     "BOOKGEN_LOG_FORMAT": "json",
     "BOOKGEN_OFFLINE_WPS": "80",
-    # Until the states read the session cookie (auth branch): no sign-in.
-    "BOOKGEN_AUTH": "off",
 }
 
 Headers = dict[str, str]
@@ -159,6 +157,13 @@ async def test_two_signed_in_users_watch_a_book_live_on_two_workers(
     book_id = await create_book(app.url, admin_headers)
     path = f"/books/{book_id}"
     admin = await viewer_on_a_worker(app.url, path, admin_headers)
+    await admin.emit(f"{BOOK_STATE}.change_sharing", {"value": "team-reads"}, path)
+
+    async def shared() -> bool:
+        book = await store.get_book(book_id)
+        return book is not None and book.visibility == "team"
+
+    await wait_until(shared, "the book shared with the team", 20)
     member = await viewer_on_a_worker(
         app.url, path, member_headers, avoid=admin.var(BOOK_STATE, "served_by")
     )

@@ -96,3 +96,35 @@ async def test_rooms_reach_exactly_the_sockets_of_a_book(mounted_app: App):
     await rooms.remove(7, sids[0])
     await rooms.send(7, "m1:2:!")
     assert len(wire) == 1, "a socket that left the room still got pushes"
+
+
+def test_the_handshake_cookie_reaches_handlers_but_never_the_browser():
+    """``request_cookie_header`` reads the websocket handshake's Cookie header
+    from the router; Reflex must fill it server-side and leave it out of the
+    router it serializes for the page (the session token is in it)."""
+    from reflex.istate.data import RouterData
+    from reflex_base.utils.format import json_dumps
+
+    from bookgen.state.reflex_bridge import (
+        client_address,
+        page_origin,
+        request_cookie_header,
+    )
+
+    router_data = {
+        "headers": {
+            "cookie": "bookgen_session=tok123",
+            "origin": "https://books.example",
+        },
+        "ip": "10.1.2.3",
+        "pathname": "/",
+    }
+    state = State(_reflex_internal_init=True)  # pyright: ignore[reportCallIssue]
+    state.router_data = router_data
+    state.router = RouterData.from_router_data(router_data)
+    assert request_cookie_header(state) == "bookgen_session=tok123"
+    assert page_origin(state) == "https://books.example"
+    assert client_address(state) == "10.1.2.3"
+    sent = json_dumps(state.router)
+    assert "books.example" in sent  # headers are serialized...
+    assert "tok123" not in sent  # ...but not the cookie

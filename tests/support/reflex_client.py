@@ -39,10 +39,16 @@ class ReflexClient:
         *,
         compress: bool = True,
         headers: dict[str, str] | None = None,
+        cookies: dict[str, str] | None = None,
+        keep_frames: bool = False,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        # Sent with the handshake, as a browser sends its cookies (sign-in).
+        # Extra handshake headers (e.g. a whole Cookie header, or an Origin).
         self.headers = headers or {}
+        # Sent with the websocket handshake, as a browser sends its cookies.
+        self.cookies = dict(cookies or {})
+        # Every text frame received, when asked (tests that look for leaks).
+        self.frames: list[str] | None = [] if keep_frames else None
         self.path = "/"
         self.token = str(uuid.uuid4())
         self.compress = compress
@@ -66,7 +72,7 @@ class ReflexClient:
             f"{url}{NS}/?EIO=4&transport=websocket&token={self.token}",
             compress=15 if self.compress else 0,
             max_msg_size=0,
-            headers=self.headers,
+            headers={**self.headers, **self._cookie_header()},
         )
         _patch_byte_counter(self)
         opening = await self._ws.receive()
@@ -76,6 +82,11 @@ class ReflexClient:
         await self._ws.send_str(f"40{NS},{json.dumps({'event': boot})}")
         self._reader = asyncio.create_task(self._read())
         await asyncio.wait_for(self._connected.wait(), 30)
+
+    def _cookie_header(self) -> dict[str, str]:
+        if not self.cookies:
+            return {}
+        return {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
 
     async def close(self) -> None:
         if self._reader is not None:
@@ -121,6 +132,8 @@ class ReflexClient:
                 continue
             data: str = msg.data
             self.text_bytes += len(data.encode())
+            if self.frames is not None:
+                self.frames.append(data)
             if data == "2":  # engine.io ping
                 await self._ws.send_str("3")
             elif data.startswith(f"40{NS}"):

@@ -15,6 +15,9 @@ from tests.support.reflex_client import DASHBOARD_STATE, ReflexClient
 
 # A Redis database the system tests may flush: set it when others share the server.
 REDIS_URL = os.environ.get("BOOKGEN_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
+# System tests are about streaming, races and workers, not accounts (tests/auth
+# covers those): the app runs single-author, as on a laptop (BOOKGEN_AUTH=off).
+SINGLE_AUTHOR = "off"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 

@@ -15,7 +15,7 @@ from bookgen.storage.store import BookSnapshot
 from tests.generation.helpers import form, make_service
 from tests.support.devserver import AppServer
 from tests.support.reflex_client import BOOK_STATE, ReflexClient
-from tests.system.conftest import create_book, wait_snapshot
+from tests.system.conftest import SINGLE_AUTHOR, create_book, wait_snapshot
 
 pytestmark = pytest.mark.system
 
@@ -68,6 +68,7 @@ async def test_generation_resumes_after_the_server_dies(
 ):
     words = 900
     env = {
+        "BOOKGEN_AUTH": SINGLE_AUTHOR,
         "DATABASE_URL": sqlite_db,
         "BOOKGEN_OFFLINE_WPS": "60",
         "BOOKGEN_LEASE_S": "3",

@@ -14,7 +14,7 @@ from bookgen.storage.db import migrate_to_head
 from bookgen.storage.models import BookStatus
 from tests.generation.helpers import form
 from tests.support.devserver import AppServer
-from tests.system.conftest import CHROMIUM, CHROMIUM_ARGS, wait_until
+from tests.system.conftest import CHROMIUM, CHROMIUM_ARGS, SINGLE_AUTHOR, wait_until
 
 pytestmark = [pytest.mark.system, pytest.mark.browser]
 
@@ -51,7 +51,7 @@ async def test_progress_bars_draw_the_share_of_chapters_written(sqlite_db, store
     migrate_to_head(sqlite_db)
     finished = await _book(store_for, sqlite_db, chapters=1, done=1)
     half = await _book(store_for, sqlite_db, chapters=4, done=2)
-    with AppServer({"DATABASE_URL": sqlite_db}) as app:
+    with AppServer({"BOOKGEN_AUTH": SINGLE_AUTHOR, "DATABASE_URL": sqlite_db}) as app:
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(
                 executable_path=CHROMIUM, args=CHROMIUM_ARGS

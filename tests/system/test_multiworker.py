@@ -11,7 +11,7 @@ from bookgen.storage.models import BookStatus, MessageKind
 from tests.conftest import PG_URL, reset_postgres
 from tests.support.devserver import AppServer
 from tests.support.reflex_client import BOOK_STATE, ReflexClient
-from tests.system.conftest import REDIS_URL, create_book, wait_snapshot
+from tests.system.conftest import REDIS_URL, SINGLE_AUTHOR, create_book, wait_snapshot
 
 pytestmark = [pytest.mark.system, pytest.mark.postgres]
 LIVE = delta_key("live")
@@ -50,6 +50,7 @@ async def test_a_viewer_on_another_worker_sees_the_stream_live(store_for):
     redis.Redis.from_url(REDIS_URL).flushdb()
     reset_postgres()
     env = {
+        "BOOKGEN_AUTH": SINGLE_AUTHOR,
         "DATABASE_URL": PG_URL,
         "REDIS_URL": REDIS_URL,
         "GUNICORN_CMD_ARGS": "--workers 2",

@@ -13,13 +13,14 @@ import pytest
 
 from bookgen import routes
 from bookgen.generation.service import store_new_book
+from bookgen.state.book import NOT_FOUND
 from bookgen.storage.models import BookStatus, MessageKind
 from bookgen.storage.store import BookSnapshot
 from tests.conftest import PG_URL, reset_postgres
 from tests.generation.helpers import form
 from tests.support.devserver import AppServer
 from tests.support.reflex_client import BOOK_STATE, ReflexClient
-from tests.system.conftest import create_book, wait_snapshot, wait_until
+from tests.system.conftest import SINGLE_AUTHOR, create_book, wait_snapshot, wait_until
 
 pytestmark = pytest.mark.system
 
@@ -48,7 +49,11 @@ def outlines(snap: BookSnapshot) -> int:
 
 async def test_approve_and_reject_at_once_in_two_tabs(app_db, store_for):
     store = store_for(app_db)
-    env = {"DATABASE_URL": app_db, "BOOKGEN_OFFLINE_WPS": "200"}
+    env = {
+        "BOOKGEN_AUTH": SINGLE_AUTHOR,
+        "DATABASE_URL": app_db,
+        "BOOKGEN_OFFLINE_WPS": "200",
+    }
     with AppServer(env) as app:
         book_id = await create_book(app.url, chapters=1, words=300)
         tabs = [ReflexClient(app.url) for _ in range(3)]
@@ -85,7 +90,11 @@ async def test_approve_and_reject_at_once_in_two_tabs(app_db, store_for):
 
 async def test_double_continue_starts_one_generation(app_db, store_for):
     store = store_for(app_db)
-    env = {"DATABASE_URL": app_db, "BOOKGEN_OFFLINE_WPS": "60"}
+    env = {
+        "BOOKGEN_AUTH": SINGLE_AUTHOR,
+        "DATABASE_URL": app_db,
+        "BOOKGEN_OFFLINE_WPS": "60",
+    }
     with AppServer(env) as app:
         book_id = await create_book(app.url, chapters=1, words=300)
         tab = ReflexClient(app.url)
@@ -119,7 +128,11 @@ async def test_many_would_be_starters_make_one_runner(
     raw events of the removed ``run_book`` handler naming it: one outline."""
     store = store_for(app_db)
     log = tmp_path / "app.log"
-    env = {"DATABASE_URL": app_db, "BOOKGEN_OFFLINE_WPS": "100"}
+    env = {
+        "BOOKGEN_AUTH": SINGLE_AUTHOR,
+        "DATABASE_URL": app_db,
+        "BOOKGEN_OFFLINE_WPS": "100",
+    }
     with AppServer(env, log=log) as app:
         book = await store_new_book(
             store, form(chapters=1), default_model="bookgen-offline"
@@ -168,17 +181,22 @@ async def expect_not_found(url: str, path: str) -> None:
     try:
         await tab.open(path)
         await tab.wait_for(lambda: tab.var(BOOK_STATE, "found") is False, 20)
-        # Actions on a page that loaded no book do nothing, and raise nothing.
+        # Actions on a page that loaded no book do nothing and raise nothing;
+        # they answer "not found", as for a book the viewer may not see.
         await tab.emit(f"{BOOK_STATE}.approve")
         await settled(tab, "still answering")
-        assert tab.var(BOOK_STATE, "notice") == ""
+        assert tab.var(BOOK_STATE, "notice") == NOT_FOUND
     finally:
         await tab.close()
 
 
 async def test_bad_ids_and_arguments_get_a_notice_not_a_crash(sqlite_db, store_for):
     store = store_for(sqlite_db)
-    env = {"DATABASE_URL": sqlite_db, "BOOKGEN_OFFLINE_WPS": "200"}
+    env = {
+        "BOOKGEN_AUTH": SINGLE_AUTHOR,
+        "DATABASE_URL": sqlite_db,
+        "BOOKGEN_OFFLINE_WPS": "200",
+    }
     with AppServer(env) as app:
         book_id = await create_book(app.url, chapters=1, words=300)
         for raw in ("1" * 30, "abc", "-1", "0", str(2**31)):
