@@ -46,7 +46,8 @@ def test_the_form_offers_the_list_with_the_default_first():
 @pytest.mark.system
 async def test_a_crafted_form_on_a_raw_socket_is_refused(tmp_path, store_for):
     url = f"sqlite:///{tmp_path / 'app.db'}"
-    env = {"DATABASE_URL": url, "BOOKGEN_MODELS": OFFERED}
+    # One author with no sign-in: the subject here is the model list.
+    env = {"DATABASE_URL": url, "BOOKGEN_MODELS": OFFERED, "BOOKGEN_AUTH": "off"}
     crafted = {
         "title": "Expensive",
         "premise": "Bill the server's key for a model nobody offered.",
@@ -78,6 +79,7 @@ def test_the_page_offers_only_the_allowed_models(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
         "BOOKGEN_MODELS": OFFERED,
         "BOOKGEN_MODEL": "bookgen-offline-b",
+        "BOOKGEN_AUTH": "off",
     }
     with AppServer(env) as app, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -39,6 +39,8 @@ async def test_tabs_pressing_start_at_once_over_the_cap(app_db, store_for):
     env = {
         "DATABASE_URL": app_db,
         "BOOKGEN_USER_CONCURRENT": "1",
+        # One author with no sign-in, who counts as one user.
+        "BOOKGEN_AUTH": "off",
         "BOOKGEN_OFFLINE_WPS": "20",  # the winner is still outlining meanwhile
     }
     with AppServer(env) as app:
