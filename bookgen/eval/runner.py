@@ -7,7 +7,6 @@ run it to its outline, approve whatever came back, run it to the end.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import os
 import time
 from collections.abc import AsyncIterator
@@ -62,8 +61,12 @@ def eval_settings(base: Settings, database_url: str) -> Settings:
     pace = base.offline_words_per_second
     if not os.environ.get("BOOKGEN_OFFLINE_WPS", "").strip():
         pace = 0.0
-    return dataclasses.replace(
-        base, database_url=database_url, redis_url="", offline_words_per_second=pace
+    return base.model_copy(
+        update={
+            "database_url": database_url,
+            "redis_url": "",
+            "offline_words_per_second": pace,
+        }
     )
 
 

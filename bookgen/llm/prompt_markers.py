@@ -15,10 +15,18 @@ __all__ = [
     "CONTINUE",
     "EARLIER_SUMMARIES",
     "FEEDBACK",
+    "NEXT_CHAPTER",
     "OUTLINE",
+    "PART",
+    "PREVIOUS_ENDING",
     "SETTINGS_HEADER",
+    "STORY_SO_FAR",
     "TASK",
     "TEXT_SO_FAR",
+    "THIS_CHAPTER",
+    "WORDS_SO_FAR",
+    "WORDS_TO_WRITE",
+    "Part",
     "Setting",
     "TaskKind",
     "chapter_heading",
@@ -36,6 +44,14 @@ OUTLINE = "Outline"
 EARLIER_SUMMARIES = "Summaries of earlier chapters"
 CHAPTER_TEXT = "Chapter text"
 TEXT_SO_FAR = "Text so far"
+STORY_SO_FAR = "Story so far"
+PREVIOUS_ENDING = "End of the previous chapter"
+THIS_CHAPTER = "This chapter"
+NEXT_CHAPTER = "Next chapter"
+# A chapter written in several calls: how much to write now, and which part.
+WORDS_SO_FAR = "Words so far"
+WORDS_TO_WRITE = "Words to write"
+PART = "Part"
 
 # A continuation's task is the interrupted task behind this word.
 CONTINUE = "continue"
@@ -51,6 +67,16 @@ class Setting(StrEnum):
     TONE = "Tone"
     CHAPTERS = "Chapters"
     WORDS_PER_CHAPTER = "Words per chapter"
+
+
+class Part(StrEnum):
+    """Which part of a chapter one call writes (a ``Part:`` line)."""
+
+    WHOLE = "whole chapter"  # the chapter in one reply, start to close
+    OPENING = "opening"  # the start; the chapter goes on after it
+    MIDDLE = "middle"  # more of the chapter; not its end yet
+    CLOSING = "closing"  # the rest, brought to the chapter's close
+    LAST_SENTENCE = "last sentence"  # finish the cut-off sentence, then stop
 
 
 class TaskKind(StrEnum):

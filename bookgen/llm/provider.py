@@ -66,11 +66,17 @@ class LLMProvider(Protocol):
     offline: bool
 
     def stream(
-        self, messages: list[ChatMessage], *, model: str, stats: StreamStats
+        self,
+        messages: list[ChatMessage],
+        *,
+        model: str,
+        stats: StreamStats,
+        max_tokens: int | None = None,
     ) -> AsyncGenerator[str, None]:
         """Yield text chunks; raise ProviderError or StreamInterrupted on failure.
 
         A generator, so the caller can ``aclose()`` it and free the connection.
+        ``max_tokens`` caps the reply (None: the endpoint's default).
         """
         ...
 
@@ -83,9 +89,15 @@ class OpenAIProvider:
         self.offline = offline
 
     async def stream(
-        self, messages: list[ChatMessage], *, model: str, stats: StreamStats
+        self,
+        messages: list[ChatMessage],
+        *,
+        model: str,
+        stats: StreamStats,
+        max_tokens: int | None = None,
     ) -> AsyncGenerator[str, None]:
         finish: str | None = None  # this call's; ``stats`` spans every attempt
+        extra: dict[str, Any] = {} if max_tokens is None else {"max_tokens": max_tokens}
         try:
             async with (
                 _translate_errors(),
@@ -94,6 +106,7 @@ class OpenAIProvider:
                     messages=messages,  # type: ignore[arg-type]
                     stream=True,
                     stream_options={"include_usage": True},
+                    **extra,
                 ) as response,
             ):
                 async for line in response.iter_lines():

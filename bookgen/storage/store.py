@@ -220,6 +220,7 @@ class Store:
         to_status: str,
         version: int | None = None,
         chapters_done: int | None = None,
+        chapter_count: int | None = None,
         message: NewMessage | None = None,
     ) -> bool:
         """Move a book between statuses if it is still where the caller saw it.
@@ -241,6 +242,8 @@ class Store:
         )
         if chapters_done is not None:
             stmt = stmt.values(chapters_done=chapters_done)
+        if chapter_count is not None:
+            stmt = stmt.values(chapter_count=chapter_count)
         async with self._sessions() as s, s.begin():
             if (await s.exec(stmt)).rowcount != 1:
                 return False

@@ -45,9 +45,16 @@ class CountingProvider:
         self.pieces = 0
 
     async def stream(
-        self, messages: list[ChatMessage], *, model: str, stats: StreamStats
+        self,
+        messages: list[ChatMessage],
+        *,
+        model: str,
+        stats: StreamStats,
+        max_tokens: int | None = None,
     ) -> AsyncGenerator[str, None]:
-        stream = self.inner.stream(messages, model=model, stats=stats)
+        stream = self.inner.stream(
+            messages, model=model, stats=stats, max_tokens=max_tokens
+        )
         async with contextlib.aclosing(stream):
             async for piece in stream:
                 self.pieces += 1

@@ -95,6 +95,7 @@ PROMPTS: dict[
 # Public names of prompts.py that are not prompts of their own: the pieces the
 # prompts above are made of, and the thread's display text.
 NOT_PROMPTS = {
+    "FIRM_NOTE",
     "SYSTEM_PROMPT",
     "continuation_prompt",
     "request_summary",
