@@ -54,8 +54,8 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         async with eval_service(settings, Path(work)) as service:
             for spec in books:
                 progress(
-                    f"{spec.id}: {spec.form.chapters} chapters of "
-                    f"{spec.form.words} words ({endpoint})"
+                    f"{spec.id}: {spec.form.chapter_count} chapters of "
+                    f"{spec.form.words_per_chapter} words ({endpoint})"
                 )
                 book_run = await write_book(service, spec, timeout_s=args.timeout)
                 scores.append(score_book(book_run))

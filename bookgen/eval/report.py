@@ -60,7 +60,7 @@ def score_book(run: BookRun) -> BookScore:
     )
     texts = {c.number: c.text for c in run.chapters}
     chapters = []
-    for n in range(1, form.chapters + 1):
+    for n in range(1, form.chapter_count + 1):
         text = texts.get(n, "")
         words = metrics.word_count(text)
         entry = outline.entry(n)
@@ -69,25 +69,27 @@ def score_book(run: BookRun) -> BookScore:
             ChapterScore(
                 chapter=n,
                 words=words,
-                target=form.words,
-                s_l=round(metrics.length_score(words, form.words), 1),
-                within_15=metrics.within_tolerance(words, form.words),
+                target=form.words_per_chapter,
+                s_l=round(metrics.length_score(words, form.words_per_chapter), 1),
+                within_15=metrics.within_tolerance(words, form.words_per_chapter),
                 repetition=round(metrics.repetition([text]), 4),
                 names_found=found,
                 names_total=total,
             )
         )
     titled = sum(
-        1 for n in range(1, form.chapters + 1) if (e := outline.entry(n)) and e.title
+        1
+        for n in range(1, form.chapter_count + 1)
+        if (e := outline.entry(n)) and e.title
     )
     return BookScore(
         id=run.spec.id,
         genre=form.genre,
         status=run.status,
-        chapters_asked=form.chapters,
+        chapters_asked=form.chapter_count,
         chapters_found=outline.count,
         outline_format=outline.format.value,
-        titles_used=round(titled / form.chapters, 3),
+        titles_used=round(titled / form.chapter_count, 3),
         chapters=tuple(chapters),
         mean_s_l=round(metrics.mean([c.s_l for c in chapters]) or 0.0, 1),
         within_15_share=round(sum(c.within_15 for c in chapters) / len(chapters), 3),

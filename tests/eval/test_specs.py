@@ -13,16 +13,16 @@ def test_the_shipped_specs_cover_the_issues_range() -> None:
     full = specs.subset(smoke=False)
     assert len(full) >= 5
     assert len({b.form.genre for b in full}) >= 5
-    assert all(3 <= b.form.chapters <= 10 for b in full)
-    assert all(300 <= b.form.words <= 4000 for b in full)
-    assert {b.form.words for b in full} >= {300, 4000}
+    assert all(3 <= b.form.chapter_count <= 10 for b in full)
+    assert all(300 <= b.form.words_per_chapter <= 4000 for b in full)
+    assert {b.form.words_per_chapter for b in full} >= {300, 4000}
 
 
 def test_the_smoke_subset_is_small_enough_for_ci() -> None:
     smoke = load_specs().subset(smoke=True)
     assert len(smoke) == 1
-    assert smoke[0].form.chapters == 3  # the CI book of the real-model tests
-    assert smoke[0].form.words == 400
+    assert smoke[0].form.chapter_count == 3  # the CI book of the real-model tests
+    assert smoke[0].form.words_per_chapter == 400
 
 
 def test_a_spec_the_form_would_refuse_is_a_clear_error(tmp_path: Path) -> None:
