@@ -8,7 +8,10 @@ Between the provider and the flusher each piece passes, in order:
 3. the repeat filter (chapter calls): until the reply has written two fresh
    sentences, headings and sentences the chapter already has are dropped
    (small models asked to continue often start the chapter over);
-4. the length limit (chapter calls): past the band's floor text is released
+4. the shape (outline calls): a synopsis is one paragraph, an outline entry a
+   title line and one paragraph; a heading or list line the model adds (its
+   own "Chapter 3") ends the call, since the app writes every chapter line;
+5. the length limit (chapter calls): past the band's floor text is released
    a whole sentence at a time, the call is stopped at the first sentence end
    at or past ``stop_at``, and nothing beyond the ceiling is ever released.
 
@@ -21,11 +24,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 from bookgen.generation.chapter_plan import ends_sentence
 from bookgen.generation.seam import Seam
 
-__all__ = ["Gate", "GateLimits", "looks_like_refusal"]
+__all__ = ["Gate", "GateLimits", "Shape", "looks_like_refusal"]
 
 # Enough of a reply's start to recognise a refusal.
 HEAD_CHARS = 48
@@ -43,6 +47,29 @@ _FRESH_SENTENCES = 2
 _FRESH_WORDS = 5
 # Shorter sentences ("Yes.") may recur in a chapter without being a restart.
 _REPEAT_WORDS = 4
+
+
+# A line that starts a new outline entry or section: a heading, "Chapter 3",
+# "**Chapter 3**", a numbered or bulleted item.
+_HEADING_LIKE = re.compile(
+    r"^\s*(?:#|[*_]*\s*(?:chapter|part)\s+[\w-]+\b|\d{1,3}[.)]\s|[-*+]\s)",
+    re.IGNORECASE,
+)
+# A line is judged on this much of its start.
+_LINE_START_CHARS = 16
+# What a model repeats at the start of an entry whose chapter line is written.
+_ENTRY_PREFIX = re.compile(
+    r"^[#*_\s]*(?:(?:chapter|part)\s+[\w-]+\s*[:.\-\u2013\u2014)]*\s*|"
+    r"title\s*:\s*)+",
+    re.IGNORECASE,
+)
+
+
+class Shape(StrEnum):
+    """The form of one outline call's reply."""
+
+    SYNOPSIS = "synopsis"  # one paragraph
+    ENTRY = "entry"  # a title line, then one paragraph
 
 
 def looks_like_refusal(text: str) -> bool:
@@ -77,9 +104,19 @@ class Gate:
     """One call's filter: ``feed`` pieces, ``end`` once; ``stopped``: stop reading."""
 
     def __init__(
-        self, prefix: str, *, limits: GateLimits | None = None, dedupe: bool = False
+        self,
+        prefix: str,
+        *,
+        limits: GateLimits | None = None,
+        dedupe: bool = False,
+        shape: Shape | None = None,
     ) -> None:
         self.seam = Seam(prefix)
+        self.shape = shape
+        self._line = ""  # the shape's undecided start of a line
+        self._rest: bool | None = None  # keep (True) or skip the rest of this line
+        self._lines = 0  # non-empty lines the shape has released
+        self._blank = False  # the shape's last line was blank
         self.limits = limits
         self.refused = False
         self.stopped = False
@@ -98,7 +135,8 @@ class Gate:
         """What of ``piece`` to release now (maybe nothing)."""
         if self.stopped:
             return ""
-        return self._limit(self._filter(self._check_head(self.seam.feed(piece))))
+        text = self._filter(self._check_head(self.seam.feed(piece)))
+        return self._limit(self._shape(text))
 
     def end(self, *, clean: bool, cut: bool = False) -> str:
         """The reply is over: release what may be kept.
@@ -109,7 +147,7 @@ class Gate:
         if self.stopped or not clean:
             return ""
         text = self._check_head(self.seam.release(), final=True)
-        text = self._filter(text, final=True)
+        text = self._shape(self._filter(text, final=True), final=True)
         return self._limit(text, final=True, cut=cut)
 
     # --- 2. refusals -----------------------------------------------------------
@@ -159,7 +197,65 @@ class Gate:
             self._known.add(norm)
         return sentence
 
-    # --- 4. length -------------------------------------------------------------
+    # --- 4. outline shape -----------------------------------------------------
+    def _shape(self, text: str, final: bool = False) -> str:
+        """Decide each line from its start, then stream the rest of it as it comes."""
+        if self.shape is None:
+            return text
+        out: list[str] = []
+        while text and not self.stopped:
+            if self._rest is not None:  # the line's start was decided
+                newline = text.find("\n")
+                cut = len(text) if newline < 0 else newline + 1
+                now, text = text[:cut], text[cut:]
+                if self._rest:
+                    out.append(now)
+                if newline >= 0:
+                    self._rest = None
+                continue
+            self._line += text
+            text = ""
+            newline = self._line.find("\n")
+            if newline >= 0:
+                line, text = self._line[:newline], self._line[newline + 1 :]
+                self._line = ""
+                out.append(self._shape_line(line, "\n"))
+            elif len(self._line.strip()) >= _LINE_START_CHARS:
+                line, self._line = self._line, ""
+                kept = self._shape_line(line, "")
+                out.append(kept)
+                self._rest = bool(kept)
+        if final and not self.stopped and self._line:
+            out.append(self._shape_line(self._line, ""))
+            self._line = ""
+        return "".join(out)
+
+    def _shape_line(self, line: str, newline: str) -> str:
+        """One whole line of an outline call: released, changed, skipped or the end."""
+        if not line.strip():
+            if not self._lines:
+                return ""  # blank lines before the reply's text
+            paragraphs_done = self._lines >= (2 if self.shape == Shape.ENTRY else 1)
+            if paragraphs_done:
+                self.stopped = True
+                return ""
+            if self._blank:
+                return ""
+            self._blank = True
+            return line + newline
+        if self.shape == Shape.ENTRY and not self._lines:
+            line = _ENTRY_PREFIX.sub("", line.lstrip()).rstrip(" *_#")
+            if not line:
+                return ""
+        elif _HEADING_LIKE.match(line):
+            if self._lines:
+                self.stopped = True  # the model starts an entry of its own
+            return ""
+        self._lines += 1
+        self._blank = False
+        return line + newline
+
+    # --- 5. length -------------------------------------------------------------
     def _limit(self, text: str, final: bool = False, cut: bool = False) -> str:
         limits = self.limits
         if limits is None:

@@ -25,6 +25,7 @@ from bookgen.llm.prompt_markers import (
     FEEDBACK,
     NEXT_CHAPTER,
     OUTLINE,
+    OUTLINE_SO_FAR,
     PART,
     PREVIOUS_ENDING,
     SETTINGS_HEADER,
@@ -41,6 +42,7 @@ from bookgen.llm.prompt_markers import (
     chapter_task,
     continue_task,
     labelled,
+    outline_piece,
     summary_task,
 )
 from bookgen.storage.models import Book, Message, MessageKind, MessageStatus
@@ -50,6 +52,7 @@ __all__ = [
     "SYSTEM_PROMPT",
     "chapter_prompt",
     "continuation_prompt",
+    "outline_call",
     "outline_conversation",
     "request_summary",
     "request_text",
@@ -130,6 +133,49 @@ def outline_conversation(book: Book, thread: Sequence[Message]) -> list[ChatMess
         elif m.kind == MessageKind.OUTLINE and m.status == MessageStatus.COMPLETE:
             out.append({"role": "assistant", "content": m.content})
     return out
+
+
+def outline_call(
+    book: Book,
+    thread: Sequence[Message],
+    piece: int,
+    outline_so_far: str = "",
+    *,
+    firm: bool = False,
+) -> list[ChatMessage]:
+    """One piece of an outline: the synopsis (0) or chapter ``piece``'s entry.
+
+    The app writes the outline's structure (its title and every chapter line)
+    and asks the model for one piece at a time, so the outline has exactly the
+    chapters asked for whatever format a model prefers.
+    """
+    convo = outline_conversation(book, thread)
+    if piece == 0:
+        ask = (
+            "Write it one part at a time. Now write only the synopsis: two or "
+            "three sentences about the whole story, with no heading and no "
+            "chapters (they come next)."
+        )
+    else:
+        ending = (
+            ", bringing the story to its end" if piece >= book.chapter_count else ""
+        )
+        ask = (
+            "Write it one part at a time; the outline so far is below. Now write "
+            f"only the entry of chapter {piece} of {book.chapter_count}: on the "
+            "first line its title (a few words, without the word Chapter), then "
+            "one paragraph of two or three sentences saying what happens in it"
+            f"{ending}. Do not write any other chapter."
+        )
+    lines = [ask]
+    if firm:
+        lines.append(FIRM_NOTE)
+    lines.append(labelled(PART, outline_piece(piece)))
+    if piece:
+        lines.append(f"{OUTLINE_SO_FAR}:\n{outline_so_far.strip()}")
+    last = convo[-1]
+    content = f"{last['content']}\n\n" + "\n".join(lines)
+    return [*convo[:-1], {"role": last["role"], "content": content}]
 
 
 def chapter_prompt(

@@ -5,13 +5,17 @@ fault): a plan looks only at the text written so far, how the last call
 ended and how many calls in a row brought nothing, so a retry, a resume after
 a crash and a Continue after Stop all carry on from the stored text.
 
-- ``SingleReply``: an outline or a summary, one reply (continued after a fault).
+- ``OutlineReply``: an outline, a piece at a time: the app writes its title
+  and every chapter line, the model the synopsis and each entry.
+- ``SingleReply``: a summary, one reply (continued after a fault).
 - ``ChapterReply``: a chapter, in as many calls as its length needs
   (``chapter_plan.py``), each with a ``max_tokens`` and length limits.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -19,23 +23,25 @@ from typing import Protocol
 from bookgen.generation import prompts
 from bookgen.generation.chapter_plan import plan_call
 from bookgen.generation.continuity import StoryContext
-from bookgen.generation.gate import GateLimits
+from bookgen.generation.gate import GateLimits, Shape
 from bookgen.llm import ChatMessage
-from bookgen.storage.models import Book
+from bookgen.storage.models import Book, Message
 
 __all__ = [
-    "OUTLINE_TOKENS_PER_CHAPTER",
     "SUMMARY_MAX_TOKENS",
     "ChapterReply",
     "Ending",
     "ModelCall",
+    "OutlineReply",
     "ReplyPlan",
     "SingleReply",
 ]
 
 SUMMARY_MAX_TOKENS = 200
-OUTLINE_BASE_TOKENS = 300
-OUTLINE_TOKENS_PER_CHAPTER = 180
+SYNOPSIS_MAX_TOKENS = 200
+ENTRY_MAX_TOKENS = 180
+# The chapter lines the app writes into an outline (the model never does).
+_ENTRY_LINE = re.compile(r"^## Chapter (\d+): ", re.M)
 
 
 class Ending(StrEnum):
@@ -55,6 +61,8 @@ class ModelCall:
     max_tokens: int | None = None
     limits: GateLimits | None = None  # chapter length rules (gate.py)
     dedupe: bool = False  # drop headings and repeated sentences at its start
+    shape: Shape | None = None  # an outline piece's form
+    lead: str = ""  # text the app writes into the message before the reply
 
 
 class ReplyPlan(Protocol):
@@ -72,7 +80,7 @@ class ReplyPlan(Protocol):
 
 @dataclass(frozen=True)
 class SingleReply:
-    """An outline or a summary: one reply, continued only if a fault cut it."""
+    """A summary: one reply, continued only if a fault cut it."""
 
     prompt: list[ChatMessage]
     task: str
@@ -93,16 +101,66 @@ class SingleReply:
         return ModelCall(messages, self.max_tokens)
 
     @classmethod
-    def outline(
-        cls, prompt: list[ChatMessage], task: str, chapters: int
-    ) -> SingleReply:
-        """A looping model cannot write a 2,000-word outline of three chapters."""
-        tokens = OUTLINE_BASE_TOKENS + OUTLINE_TOKENS_PER_CHAPTER * chapters
-        return cls(prompt, task, tokens)
-
-    @classmethod
     def summary(cls, prompt: list[ChatMessage], task: str) -> SingleReply:
         return cls(prompt, task, SUMMARY_MAX_TOKENS)
+
+
+@dataclass(frozen=True)
+class OutlineReply:
+    """An outline with exactly the chapters asked for, written a piece at a time.
+
+    The text so far says where it is: before any chapter line, the synopsis;
+    after chapter line k, entry k. A piece that ended is followed by the next
+    one (the app writes its chapter line); one a fault cut is continued; an
+    empty one is asked for again.
+    """
+
+    book: Book
+    thread: Sequence[Message]
+    task: str
+
+    @property
+    def max_calls(self) -> int:
+        return 12 + 3 * self.book.chapter_count
+
+    def next_call(self, text: str, ending: Ending, fruitless: int) -> ModelCall | None:
+        lines = list(_ENTRY_LINE.finditer(text))
+        piece = int(lines[-1][1]) if lines else 0
+        start = lines[-1].end() if lines else _synopsis_start(text, self.book.title)
+        body = text[start:]
+        if body.strip() and ending in (Ending.STOP, Ending.LENGTH):
+            if piece >= self.book.chapter_count:
+                return None
+            piece += 1
+            lead = f"\n\n## Chapter {piece}: "
+            return self._call(piece, text + lead, fruitless, lead=lead)
+        if not text:
+            lead = f"# {self.book.title}\n\n"
+            return self._call(0, lead, fruitless, lead=lead)
+        if not body.strip():
+            return self._call(piece, text, fruitless)
+        # Cut by a fault (or resumed): continue the piece from its text so far.
+        call = self._call(piece, text[:start], fruitless)
+        messages = prompts.continuation_prompt(call.messages, self.task, body)
+        return ModelCall(messages, call.max_tokens, shape=call.shape)
+
+    def _call(
+        self, piece: int, so_far: str, fruitless: int, *, lead: str = ""
+    ) -> ModelCall:
+        messages = prompts.outline_call(
+            self.book, self.thread, piece, so_far, firm=fruitless > 0
+        )
+        if piece == 0:
+            return ModelCall(
+                messages, SYNOPSIS_MAX_TOKENS, shape=Shape.SYNOPSIS, lead=lead
+            )
+        return ModelCall(messages, ENTRY_MAX_TOKENS, shape=Shape.ENTRY, lead=lead)
+
+
+def _synopsis_start(text: str, title: str) -> int:
+    """Where the synopsis starts: after the ``# Title`` line the app wrote."""
+    head = f"# {title}\n\n"
+    return len(head) if text.startswith(head) else 0
 
 
 @dataclass(frozen=True)

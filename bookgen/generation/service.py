@@ -28,7 +28,12 @@ from bookgen.generation.machine import (
     next_step,
     resume_status,
 )
-from bookgen.generation.replies import ChapterReply, ReplyPlan, SingleReply
+from bookgen.generation.replies import (
+    ChapterReply,
+    OutlineReply,
+    ReplyPlan,
+    SingleReply,
+)
 from bookgen.generation.streamer import MessageStreamer, run_shielded
 from bookgen.llm import LLMProvider
 from bookgen.llm.prompt_markers import TaskKind, summary_task
@@ -329,11 +334,8 @@ class GenerationService:
         if step.kind == MessageKind.OUTLINE:
             thread = [m for m in messages if m.id != step.resume_message_id]
             revising = any(m.kind == MessageKind.FEEDBACK for m in thread)
-            return SingleReply.outline(
-                prompts.outline_conversation(book, thread),
-                TaskKind.REVISE_OUTLINE if revising else TaskKind.OUTLINE,
-                book.chapter_count,
-            )
+            task = TaskKind.REVISE_OUTLINE if revising else TaskKind.OUTLINE
+            return OutlineReply(book, thread, task)
         outline = approved_outline(messages)
         outline_text = outline.content if outline else ""
         chapter = step.chapter or 1

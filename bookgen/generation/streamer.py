@@ -282,7 +282,8 @@ class MessageStreamer:
                     break
                 if exc is None:
                     attempt, ending = 0, result.ending
-                    if result.refused or not text[len(before) :].strip():
+                    added = text[len(before) + len(call.lead) :]
+                    if result.refused or not added.strip():
                         fruitless += 1
                         if fruitless >= MAX_FRUITLESS:
                             status = MessageStatus.ERROR
@@ -331,7 +332,6 @@ class MessageStreamer:
         a chapter's length limits apply. If the attempt fails, held text is
         dropped rather than guessed at: the retry asks for it again.
         """
-        gate = Gate(text, limits=call.limits, dedupe=call.dedupe)
         stats = StreamStats()
         flusher = Flusher(
             text=text,
@@ -342,6 +342,10 @@ class MessageStreamer:
             interval=self.settings.flush_interval_s,
             beat=self.settings.lease_s / 3,
         )
+        if call.lead:  # the app's own words (an outline's chapter line) go first
+            flusher.add(call.lead)
+            text += call.lead
+        gate = Gate(text, limits=call.limits, dedupe=call.dedupe, shape=call.shape)
         queue: asyncio.Queue[Received] = asyncio.Queue()
         clock = ProgressClock()
         reader = asyncio.create_task(self._read(call, model, stats, queue, clock))

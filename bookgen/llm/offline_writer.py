@@ -36,6 +36,7 @@ from bookgen.llm.prompt_markers import (
     Setting,
     TaskKind,
     chapter_heading,
+    read_outline_piece,
 )
 
 __all__ = ["Request", "read_request", "split_words", "write_reply"]
@@ -156,6 +157,8 @@ class Request:
     part: Part | None = None
     words_to_write: int | None = None
     words_so_far: int | None = None
+    # An outline written a piece at a time: 0 the synopsis, k chapter k's entry.
+    outline_piece: int | None = None
 
     @property
     def kind(self) -> TaskKind | None:
@@ -223,6 +226,7 @@ def read_request(messages: list[Any]) -> Request:
         part=Part(part) if part in set(Part) else None,
         words_to_write=_number(_last_value(WORDS_TO_WRITE, head)),
         words_so_far=_number(_last_value(WORDS_SO_FAR, head)),
+        outline_piece=read_outline_piece(part),
     )
 
 
@@ -628,6 +632,15 @@ def _continuation(request: Request, full: str) -> str:
     return ""
 
 
+def _outline_piece(outline: str, piece: int) -> str:
+    """The synopsis (0) or chapter ``piece``'s entry of a whole outline, as the
+    model writes it after the app's ``# Title`` or ``## Chapter N: `` line."""
+    parts = re.split(r"\n\n## Chapter \d+: ", outline)
+    if piece == 0:
+        return re.sub(r"\A# [^\n]*\n\n", "", parts[0])
+    return parts[piece] if piece < len(parts) else ""
+
+
 def _chapter_part(
     request: Request, full: str, story: _Story, chapter_title: str | None
 ) -> str:
@@ -710,6 +723,9 @@ def write_reply(messages: list[Any]) -> str:
         full = _summary(story, number, chapter_title, request.chapter_text.strip())
     else:
         full = _help(story, request)
+    is_outline = kind in (TaskKind.OUTLINE, TaskKind.REVISE_OUTLINE)
+    if is_outline and request.outline_piece is not None:
+        full = _outline_piece(full, request.outline_piece)
     if request.continuing:
         return _continuation(request, full)
     return full

@@ -17,6 +17,7 @@ __all__ = [
     "FEEDBACK",
     "NEXT_CHAPTER",
     "OUTLINE",
+    "OUTLINE_SO_FAR",
     "PART",
     "PREVIOUS_ENDING",
     "SETTINGS_HEADER",
@@ -33,6 +34,8 @@ __all__ = [
     "chapter_task",
     "continue_task",
     "labelled",
+    "outline_piece",
+    "read_outline_piece",
     "summary_task",
 ]
 
@@ -52,6 +55,10 @@ NEXT_CHAPTER = "Next chapter"
 WORDS_SO_FAR = "Words so far"
 WORDS_TO_WRITE = "Words to write"
 PART = "Part"
+# An outline written a piece at a time: the synopsis, then entry 1, 2, …
+OUTLINE_SO_FAR = "Outline so far"
+_SYNOPSIS = "synopsis"
+_ENTRY = "entry"
 
 # A continuation's task is the interrupted task behind this word.
 CONTINUE = "continue"
@@ -108,3 +115,17 @@ def continue_task(task: str) -> str:
 def chapter_heading(number: int | str, title: str) -> str:
     """An outline's chapter line, e.g. ``## Chapter 2: The Flood``."""
     return f"## Chapter {number}: {title}"
+
+
+def outline_piece(index: int) -> str:
+    """The ``Part:`` of an outline call: 0 is the synopsis, k chapter k's entry."""
+    return _SYNOPSIS if index == 0 else f"{_ENTRY} {index}"
+
+
+def read_outline_piece(value: str | None) -> int | None:
+    """The inverse of ``outline_piece``; None for anything else."""
+    value = (value or "").strip().lower()
+    if value == _SYNOPSIS:
+        return 0
+    head, _, number = value.partition(" ")
+    return int(number) if head == _ENTRY and number.isdigit() else None

@@ -79,6 +79,12 @@ PROMPTS: dict[
         TaskKind.REVISE_OUTLINE,
         None,
     ),
+    "outline piece": (
+        lambda: prompts.outline_call(BOOK, [REQUEST], 2, OUTLINE),
+        TaskKind.OUTLINE,
+        TaskKind.OUTLINE,
+        None,
+    ),
     "chapter": (
         lambda: prompts.chapter_prompt(BOOK, OUTLINE, 2, ["One happened."]),
         chapter_task(2),
@@ -104,6 +110,7 @@ NOT_PROMPTS = {
 PROMPT_BUILDERS = {
     "outline": "outline_conversation",
     "revised outline": "outline_conversation",
+    "outline piece": "outline_call",
     "chapter": "chapter_prompt",
     "summary": "summary_prompt",
 }
