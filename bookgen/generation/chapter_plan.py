@@ -31,6 +31,7 @@ __all__ = [
     "TOLERANCE",
     "CallPlan",
     "LengthBand",
+    "chapter_max_calls",
     "count_words",
     "ends_sentence",
     "plan_call",
@@ -50,6 +51,12 @@ LAST_SENTENCE_WORDS = 40
 
 # A sentence ends with . ! ? or … and maybe closing quotes, brackets or emphasis.
 _ENDS_SENTENCE = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]*_]*\s*$")
+
+
+def chapter_max_calls(target: int) -> int:
+    """Calls a chapter may take: generous (a model writing ~25 words a call still
+    finishes); calls that bring nothing are bounded separately, and sooner."""
+    return 20 + target // 20
 
 
 def count_words(text: str) -> int:

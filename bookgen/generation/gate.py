@@ -60,7 +60,7 @@ _LINE_START_CHARS = 16
 # What a model repeats at the start of an entry whose chapter line is written.
 _ENTRY_PREFIX = re.compile(
     r"^[#*_\s]*(?:(?:chapter|part)\s+[\w-]+\s*[:.\-\u2013\u2014)]*\s*|"
-    r"title\s*:\s*)+",
+    r"title\s*:\s*|\d{1,3}[.)]\s+|[-+]\s+)+",
     re.IGNORECASE,
 )
 
@@ -112,6 +112,7 @@ class Gate:
         shape: Shape | None = None,
     ) -> None:
         self.seam = Seam(prefix)
+        self._fresh_message = not prefix  # a message starts with its first word
         self.shape = shape
         self._line = ""  # the shape's undecided start of a line
         self._rest: bool | None = None  # keep (True) or skip the rest of this line
@@ -162,7 +163,9 @@ class Gate:
             self.refused = self.stopped = True
             return ""
         text, self._head = self._head, ""
-        return text
+        if not text.strip():
+            return ""  # a blank reply adds nothing, not even its whitespace
+        return text.lstrip() if self._fresh_message else text
 
     # --- 3. repeats and headings -------------------------------------------------
     def _filter(self, text: str, final: bool = False) -> str:

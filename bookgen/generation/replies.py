@@ -21,7 +21,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from bookgen.generation import prompts
-from bookgen.generation.chapter_plan import plan_call
+from bookgen.generation.chapter_plan import chapter_max_calls, plan_call
 from bookgen.generation.continuity import StoryContext
 from bookgen.generation.gate import GateLimits, Shape
 from bookgen.llm import ChatMessage
@@ -174,8 +174,7 @@ class ChapterReply:
 
     @property
     def max_calls(self) -> int:
-        # Generous: a model writing ~100 words a call still gets there.
-        return 10 + self.book.words_per_chapter // 50
+        return chapter_max_calls(self.book.words_per_chapter)
 
     def next_call(self, text: str, ending: Ending, fruitless: int) -> ModelCall | None:
         plan = plan_call(text, self.book.words_per_chapter)

@@ -120,13 +120,14 @@ class FakeOpenAI:
     calls: list[Call] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
     base_url: str = ""
-    _plan: dict[str, tuple[list[Fault], bool]] = field(default_factory=dict)
+    _plan: dict[str, tuple[list[Fault | None], bool]] = field(default_factory=dict)
     _scripts: dict[str, list[Reply]] = field(default_factory=dict)
 
     # --- the plan ----------------------------------------------------------
-    def fail(self, task: str, *faults: Fault, every: bool = False) -> None:
-        """Inject ``faults`` on the next requests for ``task`` (one each), or on
-        every request for it when ``every`` (then give one fault)."""
+    def fail(self, task: str, *faults: Fault | None, every: bool = False) -> None:
+        """Inject ``faults`` on the next requests for ``task`` (one each; None
+        for a request that goes well), or on every request for it when
+        ``every`` (then give one fault)."""
         self._plan[task] = (list(faults), every)
 
     def heal(self) -> None:
