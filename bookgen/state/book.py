@@ -17,6 +17,7 @@ import reflex as rx
 
 from bookgen import routes
 from bookgen.config import get_settings
+from bookgen.generation.outline import count_notice
 from bookgen.generation.service import FEEDBACK_TOO_LONG, ActionResult
 from bookgen.runtime import get_channels, get_service
 from bookgen.state.views import (
@@ -53,6 +54,8 @@ class BookState(rx.State):
     live: rx.Field[str] = rx.field("")
     feedback: rx.Field[str] = rx.field("")
     notice: rx.Field[str] = rx.field("")
+    # When the outline awaiting approval lists a different number of chapters.
+    outline_notice: rx.Field[str] = rx.field("")
     # Random id of the worker process serving this tab (shows up in tests/ops).
     served_by: rx.Field[str] = rx.field("")
     _book_id: int = 0
@@ -124,6 +127,10 @@ class BookState(rx.State):
         self.thread = thread_views(ov)
         self.outline = outline_view(ov)
         self.chapters = chapter_views(ov)
+        awaiting = book.status == BookStatus.AWAITING_APPROVAL
+        self.outline_notice = (
+            count_notice(ov.outline_text, book.chapter_count) if awaiting else ""
+        )
 
     @rx.event(background=True)
     async def watch(self):
