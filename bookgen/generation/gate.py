@@ -6,8 +6,9 @@ Between the provider and the flusher each piece passes, in order:
 2. the head check: a reply that opens with a refusal ("I'm sorry, I can't …")
    is stopped and nothing of it is kept;
 3. the repeat filter (chapter calls): until the reply has written two fresh
-   sentences, headings and sentences the chapter already has are dropped
-   (small models asked to continue often start the chapter over);
+   sentences, headings are dropped, and so are sentences that repeat the
+   chapter's own opening in order (small models asked to continue often
+   start the chapter over);
 4. the shape (outline calls): a synopsis is one paragraph, an outline entry a
    title line and one paragraph; a heading or list line the model adds (its
    own "Chapter 3") ends the call, since the app writes every chapter line;
@@ -124,7 +125,10 @@ class Gate:
         self._head = ""  # the reply's start, held until the head check passes
         self._head_done = False
         self._dedupe = dedupe
-        self._known = {_norm(s) for s in _sentences(prefix)}
+        # The chapter's sentences from its start: a reply that repeats them in
+        # order is starting over (an echo of the last words is the seam's job).
+        self._opening = [_norm(s) for s in _sentences(prefix)]
+        self._over = 0
         self._pending = ""  # the repeat filter's unfinished sentence
         self._fresh = 0
         self._words = len(prefix.split())
@@ -188,16 +192,18 @@ class Gate:
         return "".join(out)
 
     def _keep(self, sentence: str) -> str:
-        """The sentence (with its leading space) unless it is a heading or a repeat."""
+        """The sentence (with its whitespace) unless it is a heading or the next
+        sentence of the chapter's own start (the model starting over)."""
         body = sentence.strip()
         norm = _norm(body)
-        repeat = len(norm.split()) >= _REPEAT_WORDS and norm in self._known
-        if body.startswith("#") or repeat:
+        over = self._opening[self._over] if self._over < len(self._opening) else None
+        restart = len(norm.split()) >= _REPEAT_WORDS and norm == over
+        if body.startswith("#") or restart:
+            self._over += restart
             # Keep its whitespace, so the text around it still joins.
             return "".join(ch for ch in sentence if ch.isspace())[:2]
         if len(norm.split()) >= _FRESH_WORDS:
             self._fresh += 1
-            self._known.add(norm)
         return sentence
 
     # --- 4. outline shape -----------------------------------------------------
