@@ -32,6 +32,7 @@ from bookgen.llm.prompt_markers import (
     STORY_SO_FAR,
     TASK,
     TEXT_SO_FAR,
+    TEXT_SO_FAR_END,
     THIS_CHAPTER,
     WORDS_SO_FAR,
     WORDS_TO_WRITE,
@@ -286,36 +287,40 @@ def _instruction(
         )
     elif part == Part.MIDDLE:
         ask = (
-            f"The text below is {of} so far. Continue it from exactly where it "
+            f"The text above is {of} so far. Continue it from exactly where it "
             f"stops with about {words} more words of {style}. Do not repeat any "
             "of it, do not start over, and do not end the chapter yet."
         )
     elif part == Part.CLOSING:
         ask = (
-            f"The text below is {of} so far. Continue it from exactly where it "
+            f"The text above is {of} so far. Continue it from exactly where it "
             f"stops with about {words} more words, and bring the chapter to its "
             "close. Do not repeat any of it and do not start over."
         )
     else:
         ask = (
-            f"The text below is {of}; it stops in the middle of its last sentence. "
+            f"The text above is {of}; it stops in the middle of its last sentence. "
             "Write only the rest of that sentence, then stop."
         )
-    lines = [ask]
-    if firm:
-        lines.append(FIRM_NOTE)
-    lines.append(labelled(PART, part))
-    lines.append(labelled(WORDS_TO_WRITE, words))
+    lines = []
     if so_far:
-        lines.insert(0, labelled(TASK, continue_task(chapter_task(chapter))))
-        lines.append(labelled(WORDS_SO_FAR, len(so_far.split())))
+        # The text so far before the instruction: it only grows from call to
+        # call, so consecutive calls share the prompt up to its end (caching).
+        lines.append(labelled(TASK, continue_task(chapter_task(chapter))))
         shown = _window(so_far)
         if shown != so_far:
             lines.append(
                 f"The text so far is long: below are only its last "
                 f"{len(shown.split()):,} words."
             )
-        lines.append(f"{TEXT_SO_FAR}:\n{shown}")
+        lines.append(f"{TEXT_SO_FAR}:\n{shown}\n{TEXT_SO_FAR_END}")
+    lines.append(ask)
+    if firm:
+        lines.append(FIRM_NOTE)
+    lines.append(labelled(PART, part))
+    lines.append(labelled(WORDS_TO_WRITE, words))
+    if so_far:
+        lines.append(labelled(WORDS_SO_FAR, len(so_far.split())))
     return "\n".join(lines)
 
 

@@ -30,6 +30,7 @@ from bookgen.llm.prompt_markers import (
     PART,
     TASK,
     TEXT_SO_FAR,
+    TEXT_SO_FAR_END,
     WORDS_SO_FAR,
     WORDS_TO_WRITE,
     Part,
@@ -195,6 +196,11 @@ def read_request(messages: list[Any]) -> Request:
     # A continuation prompt is the original message + "Task: continue ..." + text.
     cut = _TEXT_SO_FAR.search(last)
     head, text_so_far = (last[: cut.start()], last[cut.end() :]) if cut else (last, "")
+    # A closed text-so-far block is followed by the call's instruction.
+    markers = head
+    text, end, after = text_so_far.rpartition(f"\n{TEXT_SO_FAR_END}")
+    if end:
+        text_so_far, markers = text, f"{head}\n{after}"
     continue_lines = [
         line
         for line in _TASK_LINE.finditer(head)
@@ -214,7 +220,7 @@ def read_request(messages: list[Any]) -> Request:
         for setting in Setting
         if (value := _first_match(_label_line(setting), [own, *others])) is not None
     }
-    part = _last_value(PART, head)
+    part = _last_value(PART, markers)
     return Request(
         task=" ".join(task.lower().split()),
         continuing=bool(continue_lines),
@@ -224,8 +230,8 @@ def read_request(messages: list[Any]) -> Request:
         chapter_text=chapter_text,
         others=others,
         part=Part(part) if part in set(Part) else None,
-        words_to_write=_number(_last_value(WORDS_TO_WRITE, head)),
-        words_so_far=_number(_last_value(WORDS_SO_FAR, head)),
+        words_to_write=_number(_last_value(WORDS_TO_WRITE, markers)),
+        words_so_far=_number(_last_value(WORDS_SO_FAR, markers)),
         outline_piece=read_outline_piece(part),
     )
 

@@ -24,6 +24,7 @@ __all__ = [
     "STORY_SO_FAR",
     "TASK",
     "TEXT_SO_FAR",
+    "TEXT_SO_FAR_END",
     "THIS_CHAPTER",
     "WORDS_SO_FAR",
     "WORDS_TO_WRITE",
@@ -47,6 +48,9 @@ OUTLINE = "Outline"
 EARLIER_SUMMARIES = "Summaries of earlier chapters"
 CHAPTER_TEXT = "Chapter text"
 TEXT_SO_FAR = "Text so far"
+# Closes a text-so-far block that is followed by more of the prompt (a chapter
+# call puts the growing text before its instruction, so calls share a prefix).
+TEXT_SO_FAR_END = "(end of the text so far)"
 STORY_SO_FAR = "Story so far"
 PREVIOUS_ENDING = "End of the previous chapter"
 THIS_CHAPTER = "This chapter"

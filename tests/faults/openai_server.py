@@ -26,7 +26,13 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from bookgen.llm.prompt_markers import PART, TASK, TEXT_SO_FAR, read_outline_piece
+from bookgen.llm.prompt_markers import (
+    PART,
+    TASK,
+    TEXT_SO_FAR,
+    TEXT_SO_FAR_END,
+    read_outline_piece,
+)
 
 __all__ = [
     "Call",
@@ -164,6 +170,9 @@ class FakeOpenAI:
         body = await request.json()
         last = body["messages"][-1]["content"]
         head, cut, so_far = last.partition(f"\n{TEXT_SO_FAR}:\n")
+        text, end, after = so_far.rpartition(f"\n{TEXT_SO_FAR_END}")
+        if end:  # a chapter call: its instruction follows the text so far
+            so_far, head = text, f"{head}\n{after}"
         task_line = re.search(rf"^{TASK}: (.+)$", head, re.M)
         task = task_line[1].strip() if task_line else "?"
         part = re.findall(rf"^{PART}: (.+)$", head, re.M)
