@@ -61,7 +61,7 @@ _LINE_START_CHARS = 16
 # What a model repeats at the start of an entry whose chapter line is written.
 _ENTRY_PREFIX = re.compile(
     r"^[#*_\s]*(?:(?:chapter|part)\s+[\w-]+\s*[:.\-\u2013\u2014)]*\s*|"
-    r"title\s*:\s*|\d{1,3}[.)]\s+|[-+]\s+)+",
+    r"title\s*:\s*|\d{1,3}[.)]\s+|[-+]\s+)*",
     re.IGNORECASE,
 )
 

@@ -100,3 +100,10 @@ def test_a_synopsis_is_one_paragraph_without_the_models_own_headings():
     gate = Gate("# The Keeper\n\n", shape=Shape.SYNOPSIS)
     reply = "# The Keeper\nA keeper reads storms in a bottle.\n\n1. The Bottle\n"
     assert run(gate, reply) == "A keeper reads storms in a bottle.\n"
+
+
+def test_an_entry_title_loses_the_heading_marks_a_model_puts_before_it():
+    gate = Gate("## Chapter 1: ", shape=Shape.ENTRY)
+    assert run(gate, "# The Lighthouse Keeper\nMara finds a bottle.") == (
+        "The Lighthouse Keeper\nMara finds a bottle."
+    )
