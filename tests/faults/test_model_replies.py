@@ -10,13 +10,14 @@ lost at any seam between calls.
 from __future__ import annotations
 
 import pytest
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bookgen.generation.chapter_plan import LengthBand, ends_sentence, tokens_for
 from bookgen.generation.machine import NO_CHAPTERS
 from bookgen.generation.outline import parse_outline
 from bookgen.generation.prompts import FIRM_NOTE
 from bookgen.llm.prompt_markers import Part
-from bookgen.storage.models import BookStatus, MessageKind, MessageStatus
+from bookgen.storage.models import BookStatus, Message, MessageKind, MessageStatus
 from tests.faults.helpers import chapter_of, outline_and_approve
 from tests.faults.openai_server import Fault, Reply, prose
 from tests.generation.helpers import book_of, form
@@ -273,10 +274,6 @@ async def test_an_outline_without_chapters_cannot_be_approved_but_can_be_rejecte
 
 async def rewrite(store, message_id: int | None, content: str) -> None:
     """Replace a stored outline's text (what an older model left behind)."""
-    from sqlmodel.ext.asyncio.session import AsyncSession
-
-    from bookgen.storage.models import Message
-
     assert message_id is not None
     async with AsyncSession(store.engine) as s, s.begin():
         message = await s.get(Message, message_id)

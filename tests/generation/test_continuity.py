@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bookgen.generation import prompts
+from bookgen.generation.chapter_plan import plan_call
 from bookgen.generation.continuity import (
     RECENT_SUMMARIES,
     closing_paragraphs,
@@ -102,8 +103,6 @@ def test_stable_parts_come_first_so_prompts_share_a_prefix():
 def test_the_offline_model_writes_each_part_it_is_asked_for():
     book = BOOK.model_copy(update={"words_per_chapter": 2400, "chapter_count": 3})
     whole = write_reply(prompts.chapter_prompt(book, OUTLINE, 2, []))
-    from bookgen.generation.chapter_plan import plan_call
-
     text = ""
     while (plan := plan_call(text, 2400)) is not None:
         part = write_reply(
