@@ -66,6 +66,16 @@ def decision_box() -> rx.Component:
     return rx.cond(
         BookState.awaiting_approval & BookState.can_act,
         rx.vstack(
+            rx.cond(
+                BookState.outline_notice,
+                rx.callout(
+                    BookState.outline_notice,
+                    icon="triangle_alert",
+                    color_scheme="orange",
+                    id="outline-count-notice",
+                    width="100%",
+                ),
+            ),
             rx.text("Happy with the outline?", weight="bold"),
             rx.text_area(
                 id="feedback",

@@ -64,7 +64,13 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     return summary(
         scores,
         specs_version=specs.version,
-        subset="smoke" if args.smoke and not args.book else "full",
+        subset=(
+            f"books: {', '.join(args.book)}"
+            if args.book
+            else "smoke"
+            if args.smoke
+            else "full"
+        ),
         model=settings.model,
         endpoint=endpoint,
         wall_s=time.monotonic() - started,

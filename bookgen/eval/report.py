@@ -43,6 +43,7 @@ class BookScore:
     completion_tokens: int
     wall_s: float
     error: str
+    tokens_estimated: bool
 
 
 def score_book(run: BookRun) -> BookScore:
@@ -100,6 +101,7 @@ def score_book(run: BookRun) -> BookScore:
         completion_tokens=run.completion_tokens,
         wall_s=round(run.wall_s, 2),
         error=run.error,
+        tokens_estimated=run.tokens_estimated,
     )
 
 
@@ -143,6 +145,8 @@ def summary(
         ),
         "prompt_tokens": sum(s.prompt_tokens for s in scores),
         "completion_tokens": sum(s.completion_tokens for s in scores),
+        # True when the endpoint sent no usage for some calls (≈ chars / 4).
+        "tokens_estimated": any(s.tokens_estimated for s in scores),
         "wall_s": round(wall_s, 2),
         "per_book": [asdict(s) for s in scores],
     }
@@ -160,11 +164,18 @@ def table(scores: list[BookScore]) -> str:
             f"{s.id[:18]:<18} {s.status[:9]:<9} "
             f"{f'{s.chapters_found}/{s.chapters_asked}':>7} {s.mean_s_l:>5.1f} "
             f"{s.within_15_share:>5.0%} {s.repetition:>6.1%} "
-            f"{f'{s.names_found}/{s.names_total}':>7} {s.prompt_tokens:>8} "
-            f"{s.completion_tokens:>8} {s.wall_s:>7.1f}"
+            f"{f'{s.names_found}/{s.names_total}':>7} "
+            f"{_tokens(s.prompt_tokens, s.tokens_estimated):>8} "
+            f"{_tokens(s.completion_tokens, s.tokens_estimated):>8} {s.wall_s:>7.1f}"
         )
         words = "  ".join(f"{c.chapter}:{c.words}" for c in s.chapters)
         rows.append(f"{'':<18} words/target {s.chapters[0].target}: {words}")
         if s.error:
             rows.append(f"{'':<18} error: {s.error[:120]}")
+    if any(s.tokens_estimated for s in scores):
+        rows.append("~ tokens estimated (the endpoint sent no usage): characters / 4")
     return "\n".join(rows)
+
+
+def _tokens(count: int, estimated: bool) -> str:
+    return f"~{count}" if estimated else str(count)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bookgen.config import Settings
 from bookgen.eval.specs import BookSpec
+from bookgen.eval.usage import UsageEstimator
 from bookgen.generation.hub import LocalHub
 from bookgen.generation.service import GenerationService
 from bookgen.llm import make_provider
@@ -24,6 +25,10 @@ from bookgen.storage.models import BookStatus, MessageKind, MessageStatus, Role
 from bookgen.storage.store import Store
 
 __all__ = ["BookRun", "ChapterRun", "eval_service", "eval_settings", "write_book"]
+
+# What the eval's "author" does with an outline that cannot be approved.
+AUTHOR_REJECTIONS = 2
+REJECTION = "Write the outline with one entry per chapter, as asked."
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,8 @@ class BookRun:
     completion_tokens: int
     wall_s: float
     error: str = ""
+    # Some calls sent no usage: their tokens are estimated (≈ 4 characters each).
+    tokens_estimated: bool = False
 
 
 def eval_settings(base: Settings, database_url: str) -> Settings:
@@ -85,7 +92,7 @@ async def eval_service(
     try:
         yield GenerationService(
             store=Store(engine),
-            provider=make_provider(settings),
+            provider=UsageEstimator(make_provider(settings)),
             hub=LocalHub(),
             settings=settings,
         )
@@ -98,13 +105,23 @@ async def write_book(
 ) -> BookRun:
     """Outline, approve (whatever the outline looks like), write to the end."""
     started = time.monotonic()
+    estimator = service.provider
+    estimated_before = (
+        estimator.estimated_calls if isinstance(estimator, UsageEstimator) else 0
+    )
     book = await service.create_book(spec.form)
     assert book.id is not None
     status = ""
     try:
         async with asyncio.timeout(timeout_s):
             await service.run(book.id)
-            if (await service.approve(book.id)).ok:
+            for _ in range(AUTHOR_REJECTIONS + 1):
+                if (await service.approve(book.id)).ok:
+                    await service.run(book.id)
+                    break
+                # Like an author: an outline that cannot be approved is sent back.
+                if not (await service.reject(book.id, REJECTION)).ok:
+                    break
                 await service.run(book.id)
     except TimeoutError:
         status = "timeout"
@@ -139,6 +156,8 @@ async def write_book(
         completion_tokens=sum(m.completion_tokens for m in assistant),
         wall_s=wall,
         error=errors[-1] if errors else "",
+        tokens_estimated=isinstance(estimator, UsageEstimator)
+        and estimator.estimated_calls > estimated_before,
     )
 
 

@@ -21,12 +21,12 @@ import math
 from datetime import datetime
 
 from bookgen.config import Settings
+from bookgen.generation.chapter_plan import TOKENS_PER_WORD
 from bookgen.generation.forms import BookForm, FormError
-from bookgen.storage.models import Book, MessageKind, utcnow
+from bookgen.storage.models import utcnow
 from bookgen.storage.store import Store
 
 __all__ = [
-    "MAX_TOKENS_PER_REQUEST",
     "MODEL_NOT_OFFERED",
     "WORKER_BUSY",
     "LimitReached",
@@ -36,12 +36,10 @@ __all__ = [
     "daily_allowance_spent",
     "default_model",
     "estimate_tokens",
-    "max_tokens_for",
     "offered_models",
     "owner_busy",
     "rejections_spent",
     "stopped_for_allowance",
-    "tokens_left",
     "utc_midnight",
 ]
 
@@ -50,22 +48,6 @@ WORKER_BUSY = (
     "The server is writing as many books as it can; this one is queued and "
     "starts as soon as a slot frees up."
 )
-
-# Tokens per English word, roughly (OpenAI's rule of thumb: 100 tokens ≈ 75 words).
-TOKENS_PER_WORD = 1.5
-# The most any single request may ask for, whatever the book's settings.
-MAX_TOKENS_PER_REQUEST = 16_384
-# A continuation always gets room for at least this much.
-MIN_CONTINUATION_TOKENS = 64
-# An outline: a title, a synopsis and room for an author's long feedback,
-# then a heading and a paragraph per chapter.
-_OUTLINE_BASE_TOKENS = 1_000
-_OUTLINE_TOKENS_PER_CHAPTER = 150
-# A chapter's target length times TOKENS_PER_WORD, plus this share and a floor.
-_CHAPTER_HEADROOM = 0.25
-_CHAPTER_EXTRA_TOKENS = 256
-# Two to four sentences.
-_SUMMARY_TOKENS = 400
 
 
 class LimitReached(FormError):
@@ -105,28 +87,10 @@ def choose_model(form: BookForm, settings: Settings) -> str:
     return form.model
 
 
-# --- max_tokens ---------------------------------------------------------------
+# --- usage --------------------------------------------------------------------
 def estimate_tokens(text: str) -> int:
     """Tokens in ``text``, estimated from its words (no tokenizer offline)."""
     return math.ceil(len(text.split()) * TOKENS_PER_WORD)
-
-
-def max_tokens_for(kind: MessageKind, book: Book) -> int:
-    """The whole reply's budget for one message of ``book``."""
-    if kind == MessageKind.OUTLINE:
-        wanted = _OUTLINE_BASE_TOKENS + _OUTLINE_TOKENS_PER_CHAPTER * book.chapter_count
-    elif kind == MessageKind.CHAPTER:
-        target = book.words_per_chapter * TOKENS_PER_WORD
-        wanted = math.ceil(target * (1 + _CHAPTER_HEADROOM)) + _CHAPTER_EXTRA_TOKENS
-    else:
-        wanted = _SUMMARY_TOKENS
-    return min(wanted, MAX_TOKENS_PER_REQUEST)
-
-
-def tokens_left(budget: int, text_so_far: str) -> int:
-    """What a continuation may still write of a reply whose budget is ``budget``."""
-    left = budget - estimate_tokens(text_so_far)
-    return min(max(left, MIN_CONTINUATION_TOKENS), MAX_TOKENS_PER_REQUEST)
 
 
 # --- what the author is told --------------------------------------------------

@@ -9,8 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bookgen.generation.continuity import StoryContext, story_context
+from bookgen.generation.outline import parse_outline
 from bookgen.storage.models import (
     ACTIVE_STATUSES,
+    CHAPTER_COUNT,
     Book,
     BookStatus,
     Message,
@@ -20,10 +23,15 @@ from bookgen.storage.models import (
 )
 
 __all__ = [
+    "NO_CHAPTERS",
     "Action",
+    "ApprovalCheck",
     "Finish",
     "Step",
     "allowed_from",
+    "approval_check",
+    "approved_outline",
+    "chapter_context",
     "chapters_done",
     "next_step",
     "resume_status",
@@ -88,6 +96,61 @@ def approved_outline(messages: Sequence[Message]) -> Message | None:
         if m.kind == MessageKind.OUTLINE and m.status == MessageStatus.COMPLETE:
             outline = m
     return None
+
+
+NO_CHAPTERS = (
+    "No chapters could be found in this outline, so it cannot be approved. "
+    "Reject it with feedback to get a new one."
+)
+
+
+@dataclass(frozen=True)
+class ApprovalCheck:
+    """Whether the latest outline can be approved, and the chapters it sets."""
+
+    chapters: int | None = None
+    problem: str = ""
+
+
+def approval_check(book: Book, messages: Sequence[Message]) -> ApprovalCheck:
+    """The book follows the chapters its outline lists, however many that is.
+
+    An outline in which no chapter can be found (empty, prose only) cannot be
+    approved: there would be nothing to write.
+    """
+    outlines = [
+        m
+        for m in messages
+        if m.kind == MessageKind.OUTLINE and m.status == MessageStatus.COMPLETE
+    ]
+    if not outlines:
+        return ApprovalCheck(problem="There is no outline to approve yet.")
+    found = parse_outline(outlines[-1].content).count
+    if found == 0:
+        return ApprovalCheck(problem=NO_CHAPTERS)
+    return ApprovalCheck(chapters=min(found, CHAPTER_COUNT.high))
+
+
+def chapter_context(messages: Sequence[Message], chapter: int) -> StoryContext:
+    """What a chapter's prompt carries of the chapters before it."""
+    summaries = [
+        (m.chapter, m.content)
+        for m in messages
+        if m.kind == MessageKind.SUMMARY
+        and m.status == MessageStatus.COMPLETE
+        and m.chapter is not None
+        and m.chapter < chapter
+    ]
+    previous = [
+        m.content
+        for m in messages
+        if m.kind == MessageKind.CHAPTER
+        and m.status == MessageStatus.COMPLETE
+        and m.chapter == chapter - 1
+    ]
+    # A chapter rewritten after a retry: the latest summary of each chapter.
+    latest = dict(summaries)
+    return story_context(sorted(latest.items()), previous[-1] if previous else "")
 
 
 def _complete(messages: Sequence[Message], kind: MessageKind, chapter: int) -> bool:

@@ -23,7 +23,6 @@ from bookgen.generation.limits import (
     Limits,
     choose_model,
     continues_spent,
-    max_tokens_for,
     owner_busy,
     rejections_spent,
     stopped_for_allowance,
@@ -33,14 +32,22 @@ from bookgen.generation.machine import (
     Finish,
     Step,
     allowed_from,
+    approval_check,
     approved_outline,
+    chapter_context,
     chapters_done,
     next_step,
     resume_status,
 )
+from bookgen.generation.replies import (
+    ChapterReply,
+    OutlineReply,
+    ReplyPlan,
+    SingleReply,
+)
 from bookgen.generation.streamer import MessageStreamer, run_shielded
-from bookgen.llm import ChatMessage, LLMProvider
-from bookgen.llm.prompt_markers import TaskKind, chapter_task, summary_task
+from bookgen.llm import LLMProvider
+from bookgen.llm.prompt_markers import TaskKind, summary_task
 from bookgen.logs import bind_log_context, reset_log_context
 from bookgen.storage.models import (
     ACTIVE_STATUSES,
@@ -141,13 +148,32 @@ class GenerationService:
         return stored
 
     async def approve(self, book_id: int, version: int | None = None) -> ActionResult:
+        """Approve the latest outline; the book follows the chapters it lists.
+
+        An outline with no chapter that can be found cannot be approved (the
+        author rejects it with feedback instead); one with a different count
+        than asked sets the book's chapter count to what it has.
+        """
+        snap = await self.store.snapshot(book_id)
+        if snap is None:
+            return ActionResult(False, "This book does not exist.")
+        if version is not None and version != snap.book.version:
+            return ActionResult(False, "The outline was already decided.")
+        check = approval_check(snap.book, snap.messages)
+        if check.problem:
+            return ActionResult(False, check.problem)
         approval = NewMessage(
             role=Role.USER,
             kind=MessageKind.APPROVAL,
             content="Outline approved. Write the chapters.",
         )
         return await self._decide(
-            book_id, Action.APPROVE, BookStatus.WRITING, version, approval
+            book_id,
+            Action.APPROVE,
+            BookStatus.WRITING,
+            snap.book.version,
+            approval,
+            chapter_count=check.chapters,
         )
 
     async def reject(
@@ -206,6 +232,7 @@ class GenerationService:
         version: int | None,
         message: NewMessage,
         counter: Counter | None = None,
+        chapter_count: int | None = None,
     ) -> ActionResult:
         """The author's decision on an outline: its message lands only if it wins."""
         book = await self.store.get_book(book_id)
@@ -219,6 +246,7 @@ class GenerationService:
             message=message,
             counter=counter,
             conflict="The outline was already decided.",
+            chapter_count=chapter_count,
         )
 
     async def _start(
@@ -231,6 +259,7 @@ class GenerationService:
         conflict: str,
         message: NewMessage | None = None,
         counter: Counter | None = None,
+        chapter_count: int | None = None,
     ) -> ActionResult:
         """Move a book into a generating status, within every limit.
 
@@ -254,6 +283,7 @@ class GenerationService:
             counter=counter,
             counter_cap=caps[counter] if counter else 0,
             max_active=settings.user_concurrent_generations,
+            chapter_count=chapter_count,
         )
         await self.hub.publish(ChangeEvent(book.id))
         if started == Started.STARTED:
@@ -369,7 +399,7 @@ class GenerationService:
         """Stream one message; False when the book must not go on."""
         book = snap.book
         assert book.id is not None
-        prompt, task = self._prompt_for(snap, step)
+        plan = self._plan_for(snap, step)
         started = await self._start_message(book.id, step)
         if started is None:  # the message or the book is gone
             return False
@@ -387,11 +417,7 @@ class GenerationService:
             book_id=book.id,
             message_id=message_id,
             model=book.model or self.settings.model,
-            prompt=prompt,
-            continue_prompt=lambda so_far: prompts.continuation_prompt(
-                prompt, task, so_far
-            ),
-            max_tokens=max_tokens_for(step.kind, book),
+            plan=plan,
             text_so_far=text,
         )
         if outcome.status == MessageStatus.COMPLETE:
@@ -425,43 +451,30 @@ class GenerationService:
             return None
         return message.id, ""
 
-    def _prompt_for(
-        self, snap: BookSnapshot, step: Step
-    ) -> tuple[list[ChatMessage], str]:
+    def _plan_for(self, snap: BookSnapshot, step: Step) -> ReplyPlan:
+        """The calls the step's message needs: its prompts, caps and limits."""
         book, messages = snap.book, snap.messages
         if step.kind == MessageKind.OUTLINE:
             thread = [m for m in messages if m.id != step.resume_message_id]
             revising = any(m.kind == MessageKind.FEEDBACK for m in thread)
-            return (
-                prompts.outline_conversation(book, thread),
-                TaskKind.REVISE_OUTLINE if revising else TaskKind.OUTLINE,
-            )
+            task = TaskKind.REVISE_OUTLINE if revising else TaskKind.OUTLINE
+            return OutlineReply(book, thread, task)
         outline = approved_outline(messages)
         outline_text = outline.content if outline else ""
+        chapter = step.chapter or 1
         if step.kind == MessageKind.CHAPTER:
-            summaries = [
-                m.content
-                for m in messages
-                if m.kind == MessageKind.SUMMARY
-                and m.status == MessageStatus.COMPLETE
-                and (m.chapter or 0) < (step.chapter or 0)
-            ]
-            return (
-                prompts.chapter_prompt(
-                    book, outline_text, step.chapter or 1, summaries
-                ),
-                chapter_task(step.chapter or 1),
+            return ChapterReply(
+                book, outline_text, chapter, chapter_context(messages, chapter)
             )
-        chapter = next(
-            m
+        text = next(
+            m.content
             for m in messages
             if m.kind == MessageKind.CHAPTER
             and m.chapter == step.chapter
             and m.status == MessageStatus.COMPLETE
         )
-        return (
-            prompts.summary_prompt(book, step.chapter or 1, chapter.content),
-            summary_task(step.chapter or 1),
+        return SingleReply.summary(
+            prompts.summary_prompt(book, chapter, text), summary_task(chapter)
         )
 
     def start(self, book_id: int) -> None:

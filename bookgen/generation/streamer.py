@@ -24,9 +24,10 @@ from typing import TypeVar
 
 from bookgen import metrics
 from bookgen.config import Settings
+from bookgen.generation.gate import Gate
 from bookgen.generation.hub import ChangeEvent, Hub, TextEvent
-from bookgen.generation.limits import estimate_tokens, tokens_left
-from bookgen.generation.seam import Seam
+from bookgen.generation.limits import estimate_tokens
+from bookgen.generation.replies import Ending, ModelCall, ReplyPlan
 from bookgen.llm import ChatMessage, LLMProvider, ProviderError, StreamStats
 from bookgen.llm.errors import RETRY_NOTICE_KINDS
 from bookgen.llm.provider import StreamInterrupted
@@ -199,6 +200,8 @@ class _AttemptResult:
     text: str
     owned: bool
     error: ProviderError | None = None
+    ending: Ending = Ending.STOP
+    refused: bool = False
 
 
 @dataclass
@@ -206,6 +209,18 @@ class StreamOutcome:
     status: MessageStatus
     text: str
     error: str = ""
+
+
+# Calls in a row that bring no text (empty, blank, a refusal) before giving up.
+MAX_FRUITLESS = 3
+FRUITLESS_ERROR = (
+    "The model sent no usable text ({n} empty, blank or declined replies in a "
+    "row). Retry to ask again; the text so far is kept."
+)
+TOO_MANY_CALLS = (
+    "The model needed more than {n} calls for this message without finishing "
+    "it. Retry to carry on from the text so far."
+)
 
 
 def backoff_delay(attempt: int, retry_after: float | None) -> float:
@@ -241,32 +256,35 @@ class MessageStreamer:
         book_id: int,
         message_id: int,
         model: str,
-        prompt: list[ChatMessage],
-        continue_prompt: Callable[[str], list[ChatMessage]],
-        max_tokens: int,
+        plan: ReplyPlan,
         text_so_far: str = "",
     ) -> StreamOutcome:
         """Stream until the message is complete, stopped, or failed for good.
 
-        ``max_tokens`` is the whole reply's budget; a continuation asks for
-        what remains of it.
+        The plan decides each call from the text so far; a call that fails is
+        retried (with backoff) from the text it left, one that brings nothing
+        is asked again more firmly, a bounded number of times.
         """
         bind_log_context(message_id=message_id)
         text = text_so_far
-        stats = StreamStats()
-        attempt = 0
+        totals = StreamStats()
+        attempt = calls = fruitless = 0
+        ending = Ending.FRESH
         status, error = MessageStatus.STOPPED, ""
         try:
             while True:
-                messages = continue_prompt(text) if text else prompt
+                call = plan.next_call(text, ending, fruitless)
+                if call is None:
+                    status = MessageStatus.COMPLETE
+                    break
+                calls += 1
+                if calls > plan.max_calls:
+                    status = MessageStatus.ERROR
+                    error = TOO_MANY_CALLS.format(n=plan.max_calls)
+                    break
+                before = text
                 result = await self._attempt(
-                    book_id,
-                    message_id,
-                    model,
-                    messages,
-                    text,
-                    stats,
-                    tokens_left(max_tokens, text),
+                    book_id, message_id, model, call, text, totals
                 )
                 text, exc = result.text, result.error
                 if exc is not None:
@@ -274,8 +292,18 @@ class MessageStreamer:
                 if not result.owned or self.stop_requested():
                     break
                 if exc is None:
-                    status = MessageStatus.COMPLETE
-                    break
+                    attempt, ending = 0, result.ending
+                    added = text[len(before) + len(call.lead) :]
+                    if result.refused or not added.strip():
+                        fruitless += 1
+                        if fruitless >= MAX_FRUITLESS:
+                            status = MessageStatus.ERROR
+                            error = FRUITLESS_ERROR.format(n=fruitless)
+                            break
+                    else:
+                        fruitless = 0
+                    continue
+                ending = Ending.FAULT
                 _log_failure(message_id, exc, attempt)
                 if not exc.retryable or attempt >= self.settings.max_retries:
                     status = (
@@ -293,13 +321,12 @@ class MessageStreamer:
             await self._finish(
                 message_id,
                 MessageStatus.INTERRUPTED,
-                stats,
+                totals,
                 text,
                 "Interrupted by a server restart; it continues on the next start.",
             )
             raise
-        _estimate_missing_usage(stats, prompt, text[len(text_so_far) :])
-        return await self._finish(message_id, status, stats, text, error)
+        return await self._finish(message_id, status, totals, text, error)
 
     async def _wait_to_retry(
         self, book_id: int, message_id: int, exc: ProviderError, delay: float
@@ -323,19 +350,18 @@ class MessageStreamer:
         book_id: int,
         message_id: int,
         model: str,
-        messages: list[ChatMessage],
+        call: ModelCall,
         text: str,
-        stats: StreamStats,
-        max_tokens: int,
+        totals: StreamStats,
     ) -> _AttemptResult:
         """One provider call, flushing as it goes; never raises for provider faults.
 
-        A continuation's head is held at the seam until it can be joined; if
-        the attempt fails first, the held text is dropped rather than guessed
-        at (a fragment of a repeated tail would be glued on twice): the retry
-        asks for it again.
+        Text passes the gate (gate.py) on its way out: a continuation's head
+        is held at the seam until it can be joined, a refusal is stopped, and
+        a chapter's length limits apply. If the attempt fails, held text is
+        dropped rather than guessed at: the retry asks for it again.
         """
-        seam = Seam(text)
+        stats = StreamStats()
         flusher = Flusher(
             text=text,
             book_id=book_id,
@@ -345,18 +371,20 @@ class MessageStreamer:
             interval=self.settings.flush_interval_s,
             beat=self.settings.lease_s / 3,
         )
+        if call.lead:  # the app's own words (an outline's chapter line) go first
+            flusher.add(call.lead)
+            text += call.lead
+        gate = Gate(text, limits=call.limits, dedupe=call.dedupe, shape=call.shape)
         queue: asyncio.Queue[Received] = asyncio.Queue()
         clock = ProgressClock()
-        reader = asyncio.create_task(
-            self._read(messages, model, stats, queue, clock, max_tokens)
-        )
+        reader = asyncio.create_task(self._read(call, model, stats, queue, clock))
         try:
-            return await self._consume(queue, seam, flusher, clock, reader)
+            return await self._consume(queue, gate, flusher, clock, reader, stats)
         except asyncio.CancelledError:
             # Drain: what already arrived reaches the database before we go.
             for item in _take_nowait(queue):
                 if isinstance(item, str):
-                    flusher.add(seam.feed(item))
+                    flusher.add(gate.feed(item))
             if flusher.pending:
                 await flusher.flush(draining=True)
             await run_shielded(self.store.settle_writes())
@@ -366,14 +394,20 @@ class MessageStreamer:
             # Wait for the reader without taking on its cancellation: a
             # cancellation of this task must still propagate.
             await asyncio.wait([reader])
+            _estimate_missing_usage(stats, call.messages, flusher.text[len(text) :])
+            totals.prompt_tokens += stats.prompt_tokens
+            totals.completion_tokens += stats.completion_tokens
+            totals.chunks += stats.chunks
+            totals.finish_reason = stats.finish_reason
 
     async def _consume(
         self,
         queue: asyncio.Queue[Received],
-        seam: Seam,
+        gate: Gate,
         flusher: Flusher,
         clock: ProgressClock,
         reader: asyncio.Task[None],
+        stats: StreamStats,
     ) -> _AttemptResult:
         """Take what the reader sent, a window at a time, until the stream ends."""
         stall = self.settings.stall_timeout_s
@@ -391,13 +425,18 @@ class MessageStreamer:
                 batch = [StreamEnd(StreamInterrupted(f"no data for {stall:g} s"))]
             for item in batch:
                 if isinstance(item, str):
-                    flusher.add(seam.feed(item))
+                    flusher.add(gate.feed(item))
             end = batch[-1] if batch else None
-            if isinstance(end, StreamEnd):
-                if end.error is None:
-                    flusher.add(seam.release())
+            if isinstance(end, StreamEnd) or gate.stopped:
+                error = end.error if isinstance(end, StreamEnd) else None
+                cut = stats.finish_reason == "length"
+                if isinstance(end, StreamEnd):
+                    flusher.add(gate.end(clean=error is None, cut=cut))
                 owned = await flusher.flush()
-                return _AttemptResult(flusher.text, owned, end.error)
+                ending = Ending.LENGTH if cut else Ending.STOP
+                return _AttemptResult(
+                    flusher.text, owned, error, ending, refused=gate.refused
+                )
             if self.stop_requested():
                 await flusher.flush()
                 return _AttemptResult(flusher.text, owned=False)
@@ -406,16 +445,15 @@ class MessageStreamer:
 
     async def _read(
         self,
-        messages: list[ChatMessage],
+        call: ModelCall,
         model: str,
         stats: StreamStats,
         queue: asyncio.Queue[Received],
         clock: ProgressClock,
-        max_tokens: int,
     ) -> None:
         """Producer: provider chunks into the queue, then one StreamEnd."""
         stream: AsyncGenerator[str, None] = self.provider.stream(
-            messages, model=model, stats=stats, max_tokens=max_tokens
+            call.messages, model=model, stats=stats, max_tokens=call.max_tokens
         )
         try:
             async for piece in stream:

@@ -27,11 +27,17 @@ from bookgen.llm.prompt_markers import (
     CHAPTER_TEXT,
     CONTINUE,
     FEEDBACK,
+    PART,
     TASK,
     TEXT_SO_FAR,
+    TEXT_SO_FAR_END,
+    WORDS_SO_FAR,
+    WORDS_TO_WRITE,
+    Part,
     Setting,
     TaskKind,
     chapter_heading,
+    read_outline_piece,
 )
 
 __all__ = ["Request", "read_request", "split_words", "write_reply"]
@@ -148,6 +154,12 @@ class Request:
     chapter_text: str
     # Every other message, newest first.
     others: list[str]
+    # A chapter written in several calls: which part, and how many words.
+    part: Part | None = None
+    words_to_write: int | None = None
+    words_so_far: int | None = None
+    # An outline written a piece at a time: 0 the synopsis, k chapter k's entry.
+    outline_piece: int | None = None
 
     @property
     def kind(self) -> TaskKind | None:
@@ -184,6 +196,11 @@ def read_request(messages: list[Any]) -> Request:
     # A continuation prompt is the original message + "Task: continue ..." + text.
     cut = _TEXT_SO_FAR.search(last)
     head, text_so_far = (last[: cut.start()], last[cut.end() :]) if cut else (last, "")
+    # A closed text-so-far block is followed by the call's instruction.
+    markers = head
+    text, end, after = text_so_far.rpartition(f"\n{TEXT_SO_FAR_END}")
+    if end:
+        text_so_far, markers = text, f"{head}\n{after}"
     continue_lines = [
         line
         for line in _TASK_LINE.finditer(head)
@@ -203,6 +220,7 @@ def read_request(messages: list[Any]) -> Request:
         for setting in Setting
         if (value := _first_match(_label_line(setting), [own, *others])) is not None
     }
+    part = _last_value(PART, markers)
     return Request(
         task=" ".join(task.lower().split()),
         continuing=bool(continue_lines),
@@ -211,7 +229,22 @@ def read_request(messages: list[Any]) -> Request:
         own=own,
         chapter_text=chapter_text,
         others=others,
+        part=Part(part) if part in set(Part) else None,
+        words_to_write=_number(_last_value(WORDS_TO_WRITE, markers)),
+        words_so_far=_number(_last_value(WORDS_SO_FAR, markers)),
+        outline_piece=read_outline_piece(part),
     )
+
+
+def _last_value(label: str, text: str) -> str | None:
+    """The value of the last ``Label: value`` line in ``text``."""
+    found = re.findall(_label_line(label, non_empty=True), text, re.M | re.I)
+    return found[-1].lower() if found else None
+
+
+def _number(value: str | None) -> int | None:
+    digits = re.sub(r"\D", "", value or "")[:7]
+    return int(digits) if digits else None
 
 
 # --- the story behind the settings -------------------------------------------
@@ -590,33 +623,74 @@ def _summary(story: _Story, number: int, chapter_title: str | None, text: str) -
     return " ".join(summary.split()[:89]) + "."
 
 
-def _continuation(
-    request: Request, full: str, story: _Story, chapter_title: str | None
-) -> str:
-    """The rest of ``full`` if the text so far is its word prefix, else fresh text."""
+def _continuation(request: Request, full: str) -> str:
+    """The rest of ``full`` if the text so far is its word prefix, else what is
+    missing of an outline (chapters continue in ``_chapter_part``)."""
     so_far = request.text_so_far
     words, pieces = so_far.split(), split_words(full)
     if [p.strip() for p in pieces[: len(words)]] == words:
         return "".join(pieces[len(words) :])
-    rng = _seeded(
-        "continue", story.title, story.premise, request.task, story.words, so_far
-    )
     lead = "" if so_far[-1:].isspace() else "\n\n"
-    if request.task.startswith(TaskKind.CHAPTER):
-        if so_far.rstrip()[-1:] not in ".!?\"'\u201d\u2019":  # mid-sentence: end it
-            dangling = words[-1].lower() in _STOP_WORDS
-            noun = " " + rng.choice(story.nouns).split()[-1] if dangling else ""
-            lead = f"{noun}, and for a while nothing else seemed to matter.\n\n"
-        left = story.words - len(words)
-        rest = (
-            _prose(story, rng, left, chapter_title or "", False) if left > 15 else None
-        )
-        return lead + (rest or story.fill(rng.choice(_PHRASES["close"]), rng))
     if TaskKind.OUTLINE in request.task:  # go on from the first chapter the text lacks
         done = [int(n) for n in _HEADING_NUMBER.findall(so_far)]
         found = re.search(_heading(str(max(done, default=0) + 1)), full, re.M)
         return lead + full[found.start() :].lstrip() if found else ""
     return ""
+
+
+def _outline_piece(outline: str, piece: int) -> str:
+    """The synopsis (0) or chapter ``piece``'s entry of a whole outline, as the
+    model writes it after the app's ``# Title`` or ``## Chapter N: `` line."""
+    parts = re.split(r"\n\n## Chapter \d+: ", outline)
+    if piece == 0:
+        return re.sub(r"\A# [^\n]*\n\n", "", parts[0])
+    return parts[piece] if piece < len(parts) else ""
+
+
+def _chapter_part(
+    request: Request, full: str, story: _Story, chapter_title: str | None
+) -> str:
+    """Exactly the part of the chapter a call asks for.
+
+    The chapter is one fixed text; a call asks for its opening, a middle part
+    of N words, the rest (its close), or the end of a cut-off sentence. When
+    the text so far is not this chapter's (a fault cut a word, another model
+    wrote it), fresh prose of the asked length follows it instead.
+    """
+    pieces = split_words(full)
+    so_far = request.text_so_far.split() if request.continuing else []
+    at = request.words_so_far or len(so_far)
+    tail = [p.strip() for p in pieces[max(at - len(so_far), 0) : at]]
+    if request.continuing and (at < len(so_far) or tail != so_far):
+        return _fresh_part(request, story, chapter_title)
+    rest = pieces[at:]
+    part, ask = request.part, request.words_to_write
+    if part in (Part.OPENING, Part.MIDDLE) and ask is not None:
+        return "".join(rest[:ask])
+    if part == Part.LAST_SENTENCE:
+        ends = [k for k, p in enumerate(rest) if re.search(r"[.!?][\"')]*$", p)]
+        return "".join(rest[: ends[0] + 1]) if ends else "".join(rest)
+    return "".join(rest)
+
+
+def _fresh_part(request: Request, story: _Story, chapter_title: str | None) -> str:
+    """Prose that follows someone else's text: the asked words, or a close."""
+    so_far = request.text_so_far
+    words = so_far.split()
+    rng = _seeded(
+        "continue", story.title, story.premise, request.task, story.words, so_far
+    )
+    lead = "" if so_far[-1:].isspace() else "\n\n"
+    if so_far.rstrip()[-1:] not in ".!?\"'\u201d\u2019":  # mid-sentence: end it
+        dangling = words[-1].lower() in _STOP_WORDS if words else False
+        noun = " " + rng.choice(story.nouns).split()[-1] if dangling else ""
+        lead = f"{noun}, and for a while nothing else seemed to matter.\n\n"
+    if request.part == Part.LAST_SENTENCE:
+        return lead.rstrip()
+    left = request.words_to_write or story.words - len(words)
+    opening = False
+    rest = _prose(story, rng, left, chapter_title or "", opening) if left > 15 else None
+    return lead + (rest or story.fill(rng.choice(_PHRASES["close"]), rng))
 
 
 def _help(story: _Story, request: Request) -> str:
@@ -650,10 +724,14 @@ def write_reply(messages: list[Any]) -> str:
         full = _outline(story)
     elif kind == TaskKind.CHAPTER and number is not None:
         full = _chapter(story, number, chapter_title)
+        return _chapter_part(request, full, story, chapter_title)
     elif kind == TaskKind.SUMMARY and number is not None:
         full = _summary(story, number, chapter_title, request.chapter_text.strip())
     else:
         full = _help(story, request)
+    is_outline = kind in (TaskKind.OUTLINE, TaskKind.REVISE_OUTLINE)
+    if is_outline and request.outline_piece is not None:
+        full = _outline_piece(full, request.outline_piece)
     if request.continuing:
-        return _continuation(request, full, story, chapter_title)
+        return _continuation(request, full)
     return full

@@ -15,16 +15,28 @@ __all__ = [
     "CONTINUE",
     "EARLIER_SUMMARIES",
     "FEEDBACK",
+    "NEXT_CHAPTER",
     "OUTLINE",
+    "OUTLINE_SO_FAR",
+    "PART",
+    "PREVIOUS_ENDING",
     "SETTINGS_HEADER",
+    "STORY_SO_FAR",
     "TASK",
     "TEXT_SO_FAR",
+    "TEXT_SO_FAR_END",
+    "THIS_CHAPTER",
+    "WORDS_SO_FAR",
+    "WORDS_TO_WRITE",
+    "Part",
     "Setting",
     "TaskKind",
     "chapter_heading",
     "chapter_task",
     "continue_task",
     "labelled",
+    "outline_piece",
+    "read_outline_piece",
     "summary_task",
 ]
 
@@ -36,6 +48,21 @@ OUTLINE = "Outline"
 EARLIER_SUMMARIES = "Summaries of earlier chapters"
 CHAPTER_TEXT = "Chapter text"
 TEXT_SO_FAR = "Text so far"
+# Closes a text-so-far block that is followed by more of the prompt (a chapter
+# call puts the growing text before its instruction, so calls share a prefix).
+TEXT_SO_FAR_END = "(end of the text so far)"
+STORY_SO_FAR = "Story so far"
+PREVIOUS_ENDING = "End of the previous chapter"
+THIS_CHAPTER = "This chapter"
+NEXT_CHAPTER = "Next chapter"
+# A chapter written in several calls: how much to write now, and which part.
+WORDS_SO_FAR = "Words so far"
+WORDS_TO_WRITE = "Words to write"
+PART = "Part"
+# An outline written a piece at a time: the synopsis, then entry 1, 2, …
+OUTLINE_SO_FAR = "Outline so far"
+_SYNOPSIS = "synopsis"
+_ENTRY = "entry"
 
 # A continuation's task is the interrupted task behind this word.
 CONTINUE = "continue"
@@ -51,6 +78,16 @@ class Setting(StrEnum):
     TONE = "Tone"
     CHAPTERS = "Chapters"
     WORDS_PER_CHAPTER = "Words per chapter"
+
+
+class Part(StrEnum):
+    """Which part of a chapter one call writes (a ``Part:`` line)."""
+
+    WHOLE = "whole chapter"  # the chapter in one reply, start to close
+    OPENING = "opening"  # the start; the chapter goes on after it
+    MIDDLE = "middle"  # more of the chapter; not its end yet
+    CLOSING = "closing"  # the rest, brought to the chapter's close
+    LAST_SENTENCE = "last sentence"  # finish the cut-off sentence, then stop
 
 
 class TaskKind(StrEnum):
@@ -82,3 +119,17 @@ def continue_task(task: str) -> str:
 def chapter_heading(number: int | str, title: str) -> str:
     """An outline's chapter line, e.g. ``## Chapter 2: The Flood``."""
     return f"## Chapter {number}: {title}"
+
+
+def outline_piece(index: int) -> str:
+    """The ``Part:`` of an outline call: 0 is the synopsis, k chapter k's entry."""
+    return _SYNOPSIS if index == 0 else f"{_ENTRY} {index}"
+
+
+def read_outline_piece(value: str | None) -> int | None:
+    """The inverse of ``outline_piece``; None for anything else."""
+    value = (value or "").strip().lower()
+    if value == _SYNOPSIS:
+        return 0
+    head, _, number = value.partition(" ")
+    return int(number) if head == _ENTRY and number.isdigit() else None

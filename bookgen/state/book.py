@@ -25,6 +25,7 @@ from bookgen import routes
 from bookgen.accounts import Viewer
 from bookgen.config import get_settings
 from bookgen.generation.hub import ChangeEvent
+from bookgen.generation.outline import count_notice
 from bookgen.generation.service import FEEDBACK_TOO_LONG, ActionResult
 from bookgen.runtime import get_channels, get_service, viewer_for
 from bookgen.state.auth import AuthState
@@ -74,6 +75,8 @@ class BookState(AuthState):
     # This viewer is the author: may change who sees and drives the book.
     is_author: rx.Field[bool] = rx.field(False)
     sharing: rx.Field[Sharing] = rx.field(Sharing.PRIVATE)
+    # When the outline awaiting approval lists a different number of chapters.
+    outline_notice: rx.Field[str] = rx.field("")
     # Random id of the worker process serving this tab (shows up in tests/ops).
     served_by: rx.Field[str] = rx.field("")
     _book_id: int = 0
@@ -190,6 +193,10 @@ class BookState(AuthState):
         self.can_act = viewer.can_act(book)
         self.is_author = viewer.is_author(book)
         self.sharing = Sharing.of(book)
+        awaiting = book.status == BookStatus.AWAITING_APPROVAL
+        self.outline_notice = (
+            count_notice(ov.outline_text, book.chapter_count) if awaiting else ""
+        )
 
     @rx.event(background=True)
     async def watch(self):

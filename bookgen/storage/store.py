@@ -305,6 +305,7 @@ class Store:
         to_status: str,
         version: int | None = None,
         chapters_done: int | None = None,
+        chapter_count: int | None = None,
         message: NewMessage | None = None,
     ) -> bool:
         """Move a book between statuses if it is still where the caller saw it.
@@ -326,6 +327,8 @@ class Store:
         )
         if chapters_done is not None:
             stmt = stmt.values(chapters_done=chapters_done)
+        if chapter_count is not None:
+            stmt = stmt.values(chapter_count=chapter_count)
         async with self._sessions() as s, s.begin():
             if (await s.exec(stmt)).rowcount != 1:
                 return False
@@ -376,6 +379,7 @@ class Store:
         message: NewMessage | None = None,
         counter: Counter | None = None,
         counter_cap: int = 0,
+        chapter_count: int | None = None,
     ) -> Started:
         """``transition`` into a generating status, within the owner's cap.
 
@@ -405,6 +409,8 @@ class Store:
         if counter is not None:
             column = col(getattr(Book, counter))
             stmt = stmt.where(column < counter_cap).values({counter: column + 1})
+        if chapter_count is not None:  # an approved outline sets the book's length
+            stmt = stmt.values(chapter_count=chapter_count)
         try:
             async with self._sessions() as s, s.begin():
                 await self._lock_starts_of(s, owner)

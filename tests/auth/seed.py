@@ -71,7 +71,13 @@ async def _book(
     *,
     approved: bool,
 ) -> int:
-    form = BookForm(title=title, premise="A keeper finds a bottle.", chapter_count=1)
+    # 400 words: what the fake model writes for a chapter in one reply.
+    form = BookForm(
+        title=title,
+        premise="A keeper finds a bottle.",
+        chapter_count=1,
+        words_per_chapter=400,
+    )
     book = await store_new_book(store, form, default_model=MODEL, owner_id=owner)
     assert book.id is not None
     await store.add_message(

@@ -28,6 +28,7 @@ BOOK_FIELDS = {
     "completion_tokens",
     "wall_s",
     "error",
+    "tokens_estimated",
 }
 CHAPTER_FIELDS = {
     "chapter",
@@ -54,6 +55,7 @@ TOP_FIELDS = {
     "continuity",
     "prompt_tokens",
     "completion_tokens",
+    "tokens_estimated",
     "wall_s",
     "per_book",
 }

@@ -9,6 +9,10 @@ a continuation prompt (``Text so far:\\n<text>``) is answered with exactly the
 rest of the fixed reply, so a finished message must equal it character for
 character. A continuation whose text is not a prefix of the reply is recorded
 in ``violations`` and refused.
+
+``script(task, Reply(...), ...)`` makes the next requests for a task answer
+with given text and finish reason instead, whatever they ask: what a real
+model does (stop early, run to the token limit, refuse, send nothing).
 """
 
 from __future__ import annotations
@@ -22,15 +26,28 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from bookgen.llm.prompt_markers import TASK, TEXT_SO_FAR
+from bookgen.llm.prompt_markers import (
+    PART,
+    TASK,
+    TEXT_SO_FAR,
+    TEXT_SO_FAR_END,
+    read_outline_piece,
+)
 
-__all__ = ["Call", "FakeOpenAI", "Fault", "chapter_text", "running_server"]
+__all__ = [
+    "Call",
+    "FakeOpenAI",
+    "Fault",
+    "Reply",
+    "chapter_text",
+    "prose",
+    "running_server",
+]
 
 PIECE = re.compile(r"\s*\S+")
-OUTLINE = (
-    "# The Lighthouse Keeper\n\nA keeper reads storms in a bottle.\n\n"
-    "## Chapter 1: The Bottle\nA message washes ashore and the keeper reads it."
-)
+SYNOPSIS = "A keeper reads storms in a bottle."
+ENTRY = "The Bottle\nA message washes ashore and the keeper reads it."
+OUTLINE = f"# The Lighthouse Keeper\n\n{SYNOPSIS}\n\n## Chapter 1: {ENTRY}"
 
 
 def chapter_text(chapter: int, words: int = 400) -> str:
@@ -41,6 +58,17 @@ def chapter_text(chapter: int, words: int = 400) -> str:
         sep = "" if i == 1 else "\n\n" if i % 50 == 1 else " "
         out.append(sep + word)
     return "".join(out)
+
+
+def prose(tag: str, words: int, *, end: bool = True) -> str:
+    """Sentences of ten numbered words, ``<tag>1 … <tag>10.``; open at the end
+    unless ``end`` (then the last sentence stops mid-way, without a period)."""
+    out = []
+    for i in range(1, words + 1):
+        word = f"{tag}{i}" + ("." if i % 10 == 0 and (end or i < words) else "")
+        out.append(("" if i == 1 else " ") + word)
+    text = "".join(out)
+    return text if end or not text.endswith(".") else text[:-1]
 
 
 def summary_text(chapter: int) -> str:
@@ -70,6 +98,14 @@ class Fault:
     code: str | None = None
 
 
+@dataclass(frozen=True)
+class Reply:
+    """A scripted answer: this text (maybe empty), then this finish reason."""
+
+    text: str
+    finish: str = "stop"
+
+
 @dataclass
 class Call:
     """One chat-completion request as the server saw it."""
@@ -80,6 +116,7 @@ class Call:
     fault: Fault | None
     max_tokens: int | None = None  # what the request asked for
     sent: str = ""  # content written to the socket before the reply ended or broke
+    prompt: str = ""  # the last message's content
 
 
 @dataclass
@@ -92,16 +129,22 @@ class FakeOpenAI:
     calls: list[Call] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
     base_url: str = ""
-    _plan: dict[str, tuple[list[Fault], bool]] = field(default_factory=dict)
+    _plan: dict[str, tuple[list[Fault | None], bool]] = field(default_factory=dict)
+    _scripts: dict[str, list[Reply]] = field(default_factory=dict)
 
     # --- the plan ----------------------------------------------------------
-    def fail(self, task: str, *faults: Fault, every: bool = False) -> None:
-        """Inject ``faults`` on the next requests for ``task`` (one each), or on
-        every request for it when ``every`` (then give one fault)."""
+    def fail(self, task: str, *faults: Fault | None, every: bool = False) -> None:
+        """Inject ``faults`` on the next requests for ``task`` (one each; None
+        for a request that goes well), or on every request for it when
+        ``every`` (then give one fault)."""
         self._plan[task] = (list(faults), every)
 
     def heal(self) -> None:
         self._plan.clear()
+
+    def script(self, task: str, *replies: Reply) -> None:
+        """Answer the next requests for ``task`` with ``replies``, one each."""
+        self._scripts.setdefault(task, []).extend(replies)
 
     def _next_fault(self, task: str) -> Fault | None:
         faults, every = self._plan.get(task, ([], False))
@@ -110,11 +153,16 @@ class FakeOpenAI:
         return faults[0] if every else faults.pop(0)
 
     # --- what the model knows ------------------------------------------------
-    def reply(self, task: str) -> str:
+    def reply(self, task: str, piece: int | None = None) -> str:
+        """The fixed reply to a task (an outline's synopsis or entry ``piece``)."""
         if task.startswith("summary of chapter"):
             return summary_text(int(task.split()[-1]))
         if task.startswith("chapter"):
             return chapter_text(int(task.split()[-1]), self.words)
+        if piece == 0:
+            return SYNOPSIS
+        if piece is not None:
+            return ENTRY if piece == 1 else f"Part {piece}\nMore happens at sea."
         return OUTLINE
 
     def calls_for(self, task: str) -> list[Call]:
@@ -125,32 +173,42 @@ class FakeOpenAI:
         body = await request.json()
         last = body["messages"][-1]["content"]
         head, cut, so_far = last.partition(f"\n{TEXT_SO_FAR}:\n")
+        text, end, after = so_far.rpartition(f"\n{TEXT_SO_FAR_END}")
+        if end:  # a chapter call: its instruction follows the text so far
+            so_far, head = text, f"{head}\n{after}"
         task_line = re.search(rf"^{TASK}: (.+)$", head, re.M)
         task = task_line[1].strip() if task_line else "?"
+        part = re.findall(rf"^{PART}: (.+)$", head, re.M)
+        piece = read_outline_piece(part[-1]) if part else None
         fault = self._next_fault(task)
-        call = Call(
-            task, so_far if cut else None, _now(), fault, body.get("max_tokens")
-        )
+        call = Call(task, so_far if cut else None, _now(), fault, prompt=last)
+        call.max_tokens = body.get("max_tokens")
         self.calls.append(call)
         if fault is not None and fault.kind == "hang":
             await asyncio.sleep(fault.stall_s)  # not even the headers
         if fault is not None and fault.kind == "status":
             headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
             return _error(fault.status, fault.message, headers, fault.code)
-        true, prefix = self.reply(task), call.text_so_far or ""
-        if not true.startswith(prefix):
-            self.violations.append(f"{task}: continuation of text that is not ours")
-            return _error(400, "Text so far is not a prefix of the reply", {})
-        pieces = PIECE.findall(true[len(prefix) :])
-        if prefix and self.echo_words:
-            pieces = PIECE.findall(prefix)[-self.echo_words :] + pieces
+        finish = "stop"
+        if scripted := self._scripts.get(task):
+            reply = scripted.pop(0)
+            pieces = PIECE.findall(reply.text) or ([reply.text] if reply.text else [])
+            finish = reply.finish
+        else:
+            true, prefix = self.reply(task, piece), call.text_so_far or ""
+            if not true.startswith(prefix):
+                self.violations.append(f"{task}: continuation of text that is not ours")
+                return _error(400, "Text so far is not a prefix of the reply", {})
+            pieces = PIECE.findall(true[len(prefix) :])
+            if prefix and self.echo_words:
+                pieces = PIECE.findall(prefix)[-self.echo_words :] + pieces
         stream = _SSE(request, model=body.get("model", "m"))
         with contextlib.suppress(ConnectionError):  # the client hung up
-            await self._stream(stream, call, pieces, body)
+            await self._stream(stream, call, pieces, body, finish)
         return stream.response
 
     async def _stream(
-        self, out: _SSE, call: Call, pieces: list[str], body: dict
+        self, out: _SSE, call: Call, pieces: list[str], body: dict, finish: str
     ) -> None:
         fault = call.fault
         await out.start()
@@ -173,7 +231,7 @@ class FakeOpenAI:
             and await self._break(out, fault)
         ):
             return
-        await out.chunk({}, finish="stop")
+        await out.chunk({}, finish=finish)
         if fault is not None and fault.kind == "drop_after_finish":
             await out.abort()
             return

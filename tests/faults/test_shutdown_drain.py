@@ -161,7 +161,9 @@ async def test_offline_chapter_cancelled_mid_stream_resumes_without_seam(
         runner = asyncio.create_task(dying.run(book_id))
         message_id = await first_text(events)
         # Words arrive while the flush window is open: buffered, not yet flushed.
-        await until(lambda: model.pieces >= 40)
+        # (The first text goes out once the reply's opening has passed the gate.)
+        seen = model.pieces
+        await until(lambda: model.pieces >= seen + 40)
         before = joined(events, message_id)
         if cancels == 1:
             await cancel(runner)
@@ -192,7 +194,8 @@ async def test_cancelled_online_stream_is_continued_from_the_drained_text(
         runner = asyncio.create_task(service.run(book_id))
         message_id = await first_text(events)
         # Words arrive while the flush window is open: buffered, not yet flushed.
-        await until(lambda: len(PIECE.findall(fake_openai.calls[-1].sent)) >= 40)
+        seen = len(PIECE.findall(fake_openai.calls[-1].sent))
+        await until(lambda: len(PIECE.findall(fake_openai.calls[-1].sent)) >= seen + 40)
         before = joined(events, message_id)
         await cancel(runner)
     partial = await assert_drained(

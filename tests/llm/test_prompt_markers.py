@@ -79,6 +79,12 @@ PROMPTS: dict[
         TaskKind.REVISE_OUTLINE,
         None,
     ),
+    "outline piece": (
+        lambda: prompts.outline_call(BOOK, [REQUEST], 2, OUTLINE),
+        TaskKind.OUTLINE,
+        TaskKind.OUTLINE,
+        None,
+    ),
     "chapter": (
         lambda: prompts.chapter_prompt(BOOK, OUTLINE, 2, ["One happened."]),
         chapter_task(2),
@@ -95,6 +101,7 @@ PROMPTS: dict[
 # Public names of prompts.py that are not prompts of their own: the pieces the
 # prompts above are made of, and the thread's display text.
 NOT_PROMPTS = {
+    "FIRM_NOTE",
     "SYSTEM_PROMPT",
     "continuation_prompt",
     "request_summary",
@@ -103,6 +110,7 @@ NOT_PROMPTS = {
 PROMPT_BUILDERS = {
     "outline": "outline_conversation",
     "revised outline": "outline_conversation",
+    "outline piece": "outline_call",
     "chapter": "chapter_prompt",
     "summary": "summary_prompt",
 }

@@ -25,9 +25,9 @@ from tests.support.llama_server import (
 
 pytestmark = pytest.mark.real_model
 
-# Until chapters are written in several calls with a bounded max_tokens, one
-# rambling reply can run to the context's end (~8,000 tokens at ~20-50/s).
-BOOK_TIMEOUT_S = 540
+# Every call is capped (max_tokens) and the book takes ~1.5 minutes on two
+# busy cores; the margin covers a slower machine, not a runaway reply.
+BOOK_TIMEOUT_S = 360
 
 
 async def test_bookgen_streams_a_reply_from_the_real_model(
@@ -90,10 +90,12 @@ def test_a_three_chapter_book_goes_from_outline_to_complete(
     assert all(words > 0 for words in lengths.values()), lengths
 
 
-@pytest.mark.xfail(strict=True, reason="phase 2: multi-call chapters")
 @pytest.mark.timeout(BOOK_TIMEOUT_S + 90)
 def test_every_chapter_of_the_book_is_within_15_percent(smoke_eval: dict) -> None:
     (book,) = smoke_eval["per_book"]
+    assert book["chapters_found"] == 3, "the outline has the chapters asked for"
     assert [c["within_15"] for c in book["chapters"]] == [True, True, True], [
         c["words"] for c in book["chapters"]
     ]
+    # Sent by the server, or estimated when it sends none (llama.cpp streaming).
+    assert book["prompt_tokens"] > 0 and book["completion_tokens"] > 0
