@@ -54,12 +54,12 @@ async def test_each_request_asks_for_what_its_message_needs(store: Store):
     await service.run(book.id)
     await client.close()
 
-    asked = [(task_of(b), b.get("max_tokens")) for b in transport.bodies]
+    asked = [(task_of(b), b.get("max_tokens", 0)) for b in transport.bodies]
     # Every request is capped, each by what its message still needs.
     assert all(isinstance(cap, int) and cap > 0 for _, cap in asked), asked
     summaries = [cap for task, cap in asked if task.startswith("summary")]
     assert summaries == [SUMMARY_MAX_TOKENS, SUMMARY_MAX_TOKENS]
-    chapter_caps = [cap for task, cap in asked if task.startswith("chapter")]
+    chapter_caps = [int(cap) for task, cap in asked if task.startswith("chapter")]
     # A chapter's first call asks for no more than the whole chapter needs.
     assert chapter_caps and max(chapter_caps) <= tokens_for(round(1_000 * 1.15))
     # The caps leave the offline model room to finish: nothing was cut short.
