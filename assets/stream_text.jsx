@@ -126,9 +126,17 @@ function reducedMotion() {
     window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 }
 
+// Model and author text may name images anywhere; none is ever fetched (a
+// request to another origin would leak that the page was read). The alt text
+// stands in its place.
+const NO_IMAGES = {
+  img: ({ alt }) => <span className="st-img">{alt ? `[image: ${alt}]` : "[image]"}</span>,
+};
+
 // Finished paragraphs are memoized so markdown is parsed once per paragraph.
+// Raw HTML is never rendered (skipHtml): markup shows as text, inert.
 const Block = memo(function Block({ src }) {
-  return <Markdown skipHtml>{src}</Markdown>;
+  return <Markdown skipHtml components={NO_IMAGES}>{src}</Markdown>;
 });
 
 export function StreamText({
@@ -315,7 +323,7 @@ export function StreamText({
       body.push(<Block key={i} src={src} />, "\n");
     });
     body.push(tail.trim()
-      ? <div key="tail" className="st-tail"><Markdown skipHtml>{tail}</Markdown></div>
+      ? <div key="tail" className="st-tail"><Markdown skipHtml components={NO_IMAGES}>{tail}</Markdown></div>
       : <span key="tail" className="st-caret" aria-hidden="true" />);
   }
   // Still receiving until the text is as long as the server says, even once
