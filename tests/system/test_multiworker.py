@@ -3,6 +3,8 @@ live, the generation running on the other."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bookgen.state.live import LiveChunk, parse_live
@@ -20,14 +22,21 @@ LIVE = delta_key("live")
 async def viewers_on_two_workers(
     url: str, path: str
 ) -> tuple[ReflexClient, ReflexClient]:
-    """Open viewers until two are served by different worker processes."""
+    """Open viewers until two are served by different worker processes.
+
+    Four connect at once: one after another, a worker that is quick to accept
+    can take every connection, while the kernel hands simultaneous ones out.
+    """
     opened: list[ReflexClient] = []
     try:
-        for _ in range(16):
-            client = ReflexClient(url)
-            await client.open(path)
-            await client.wait_for(lambda c=client: c.var(BOOK_STATE, "served_by"), 20)
-            opened.append(client)
+        for _ in range(10):
+            batch = [ReflexClient(url) for _ in range(4)]
+            opened.extend(batch)
+            await asyncio.gather(*(c.open(path) for c in batch))
+            for client in batch:
+                await client.wait_for(
+                    lambda c=client: c.var(BOOK_STATE, "served_by"), 20
+                )
             workers = {c.var(BOOK_STATE, "served_by"): c for c in opened}
             if len(workers) == 2:
                 a, b = workers.values()
