@@ -7,6 +7,7 @@ import reflex as rx
 from bookgen import routes
 from bookgen.accounts.fields import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH
 from bookgen.accounts.passwords import PasswordPolicy
+from bookgen.components import form_field
 from bookgen.state.sign_in import SignInState
 
 __all__ = ["sign_in_form", "sign_up_form"]
@@ -14,25 +15,10 @@ __all__ = ["sign_in_form", "sign_up_form"]
 _PASSWORDS = PasswordPolicy()
 
 
-def field_error(name: str) -> rx.Component:
-    return rx.cond(
-        SignInState.field_errors.contains(name),
-        rx.text(
-            SignInState.field_errors[name],
-            color="red",
-            size="1",
-            id=f"auth-error-{name}",
-        ),
-    )
-
-
 def labeled(label: str, control: rx.Component, name: str) -> rx.Component:
-    return rx.vstack(
-        rx.text(label, size="2", weight="medium"),
-        control,
-        field_error(name),
-        spacing="1",
-        width="100%",
+    """A sign-in/sign-up field; its error shows as ``#auth-error-<name>``."""
+    return form_field.labeled(
+        label, control, name, errors=SignInState.field_errors, id_prefix="auth-error-"
     )
 
 

@@ -6,27 +6,17 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from bookgen import routes
-from bookgen.components import signed_in_page
+from bookgen.components import form_field, signed_in_page
 from bookgen.state.dashboard import DashboardState
 from bookgen.state.views import BookCard
 
 __all__ = ["dashboard_page"]
 
 
-def field_error(name: str) -> rx.Component:
-    return rx.cond(
-        DashboardState.errors.contains(name),
-        rx.text(DashboardState.errors[name], color="red", size="1", id=f"error-{name}"),
-    )
-
-
 def labeled(label: str, control: rx.Component, name: str) -> rx.Component:
-    return rx.vstack(
-        rx.text(label, size="2", weight="medium"),
-        control,
-        field_error(name),
-        spacing="1",
-        width="100%",
+    """A new-book form field; its error shows as ``#error-<name>``."""
+    return form_field.labeled(
+        label, control, name, errors=DashboardState.errors, id_prefix="error-"
     )
 
 
@@ -103,7 +93,9 @@ def new_book_form() -> rx.Component:
                 width="100%",
             ),
             rx.button("Start", id="create-book", type="submit", size="3"),
-            field_error("form"),
+            form_field.field_error(
+                "form", errors=DashboardState.errors, id_prefix="error-"
+            ),
             rx.cond(
                 DashboardState.offline,
                 rx.text(
