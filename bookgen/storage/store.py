@@ -337,13 +337,19 @@ class Store:
         return True
 
     async def set_chapters_done(self, book_id: int, done: int) -> bool:
-        if not is_row_id(book_id):
+        return await self._update_row(Book, book_id, chapters_done=done)
+
+    async def _update_row(
+        self, table: type[Book] | type[Message], row_id: int, **values: object
+    ) -> bool:
+        """Set ``values`` (and ``updated_at``) on one row; False if there is none."""
+        if not is_row_id(row_id):
             return False
         async with self._sessions() as s, s.begin():
             result = await s.exec(
-                update(Book)
-                .where(col(Book.id) == book_id)
-                .values(chapters_done=done, updated_at=utcnow())
+                update(table)
+                .where(col(table.id) == row_id)
+                .values(**values, updated_at=utcnow())
             )
             return result.rowcount == 1
 
@@ -533,15 +539,7 @@ class Store:
 
     async def set_message_error(self, message_id: int, error: str) -> bool:
         """Show (or clear, with "") a notice on a message, whatever its status."""
-        if not is_row_id(message_id):
-            return False
-        async with self._sessions() as s, s.begin():
-            result = await s.exec(
-                update(Message)
-                .where(col(Message.id) == message_id)
-                .values(error=error, updated_at=utcnow())
-            )
-            return result.rowcount == 1
+        return await self._update_row(Message, message_id, error=error)
 
     async def append_chunk(
         self, message_id: int, text: str, *, book_id: int, owner: str, lease_s: float
