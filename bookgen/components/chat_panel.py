@@ -5,7 +5,9 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from bookgen.components.history import load_older
 from bookgen.components.manuscript import live_text
+from bookgen.components.reactions import reaction_bar
 from bookgen.state.book import BookState
 from bookgen.state.views import ThreadEntry
 from bookgen.storage.models import MessageStatus
@@ -45,6 +47,7 @@ def message_bubble(entry: ObjectVar[ThreadEntry]) -> rx.Component:
         ),
         body,
         rx.cond(entry.error, rx.text(entry.error, color="red", size="1")),
+        reaction_bar(entry),
         class_name=rx.cond(entry.is_user, "bubble user", "bubble assistant"),
         data_kind=entry.kind,
         data_status=entry.status,
@@ -130,6 +133,7 @@ def controls() -> rx.Component:
 def chat_panel() -> rx.Component:
     return rx.vstack(
         rx.box(
+            load_older(),
             rx.foreach(BookState.thread, message_bubble),
             starting_indicator(),
             decision_box(),
