@@ -1,0 +1,110 @@
+"""Reactions seen live by a teammate, and the dashboard's search, in Chromium.
+
+The admin shares a book with the team and invites a member, who signs up in
+another browser; both open the book. Each reacts to a message and the other
+sees the count change without reloading. Then the dashboard's search box and
+status filter narrow the cards, answered by the server.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import sign_up
+from tests.browser.helpers import NewContext, create_book, wait_status
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "a long enough passphrase"
+
+
+def first_heart(page: Page) -> tuple[int, str]:
+    """The first bubble's heart button: (message id, selector)."""
+    button = page.locator("[id^='react-'][id$='-heart']").first
+    expect(button).to_be_visible()
+    found = re.fullmatch(r"react-(\d+)-heart", button.get_attribute("id") or "")
+    assert found, "reaction buttons are named react-<message id>-<name>"
+    return int(found[1]), f"#react-{found[1]}-heart"
+
+
+def test_a_teammate_sees_reactions_live_and_search_filters_books(
+    new_context: NewContext,
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    admin = new_context().new_page()
+    shared = create_book(
+        admin,
+        title=f"Zephyr Reactions {tag}",
+        premise="Two keepers share one lighthouse.",
+        chapters=1,
+        words_per_chapter=200,
+    )
+    admin.select_option("#book-visibility", "team-reads")
+    expect(admin.locator("#book-visibility")).to_have_value("team-reads")
+    other = create_book(
+        admin,
+        title=f"Quokka Ledger {tag}",
+        premise="An island counts its animals.",
+        chapters=1,
+        words_per_chapter=200,
+    )
+
+    admin.goto("/members")
+    admin.click("#invite-create")
+    link = admin.locator("#invite-link").inner_text()
+    member = new_context(signed_in=False).new_page()
+    member.goto(link)
+    email = f"rea-{tag}@example.org"
+    sign_up(member, name="Rea Member", email=email, password=PASSWORD)
+
+    admin.goto(f"/books/{shared}")
+    member.goto(f"/books/{shared}")
+    wait_status(member, "awaiting_approval", timeout=30)
+    message_id, heart = first_heart(member)
+    up = f"#react-{message_id}-up"
+
+    # The member (who may only watch) reacts; the author sees it live.
+    member.click(heart)
+    expect(member.locator(heart)).to_have_attribute("aria-pressed", "true")
+    expect(admin.locator(heart)).to_have_attribute("data-count", "1")
+    expect(admin.locator(heart)).to_have_attribute("aria-pressed", "false")
+    # And back: the author reacts, the member sees it.
+    admin.bring_to_front()
+    admin.click(up)
+    expect(member.locator(up)).to_have_attribute("data-count", "1")
+    admin.click(heart)
+    expect(member.locator(heart)).to_have_attribute("data-count", "2")
+    # Taken back by the member: the author's count drops.
+    member.bring_to_front()
+    member.click(heart)
+    expect(admin.locator(heart)).to_have_attribute("data-count", "1")
+    expect(member.locator(heart)).to_have_attribute("aria-pressed", "false")
+
+    # The dashboard's search asks the server; the status filter too.
+    admin.bring_to_front()
+    admin.goto("/")
+    cards = admin.locator("#book-list")
+    expect(cards).to_contain_text(f"Quokka Ledger {tag}")
+    admin.fill("#book-search", f"zephyr reactions {tag.upper()}")
+    expect(cards).to_contain_text(f"Zephyr Reactions {tag}")
+    expect(cards).not_to_contain_text(f"Quokka Ledger {tag}")
+    expect(admin.locator(f"[data-book-id='{other}']")).to_have_count(0)
+    admin.fill("#book-search", f"ledger {tag}")
+    expect(admin.locator(f"[data-book-id='{other}']")).to_have_count(1)
+    expect(admin.locator(f"[data-book-id='{shared}']")).to_have_count(0)
+    admin.fill("#book-search", tag)
+    expect(admin.locator(f"[data-book-id='{shared}']")).to_have_count(1)
+    admin.select_option("#book-status-filter", "complete")
+    expect(admin.locator(f"[data-book-id='{shared}']")).to_have_count(0)
+    expect(admin.locator(f"[data-book-id='{other}']")).to_have_count(0)
+    admin.select_option("#book-status-filter", "all")
+    expect(admin.locator(f"[data-book-id='{other}']")).to_have_count(1)
+    # The member finds only what they may see.
+    member.goto("/")
+    member.fill("#book-search", tag)
+    expect(member.locator(f"[data-book-id='{shared}']")).to_have_count(1)
+    expect(member.locator(f"[data-book-id='{other}']")).to_have_count(0)
