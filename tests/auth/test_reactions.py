@@ -64,10 +64,10 @@ async def react(tab: ReflexClient, message_id: Any, name: Any) -> None:
 async def test_a_teammate_reacts_and_the_author_sees_it_live(auth_app: AuthApp):
     team = auth_app.team
     path = f"/books/{team.team_read_book}"
+    outline = auth_app.message_ids(team.team_read_book)[-1]
     author = await open_tab(auth_app, team.admin.token, path)
     reader = await open_tab(auth_app, team.member.token, path)
     try:
-        outline = auth_app.message_ids(team.team_read_book)[-1]
         # B may only watch this book (not act), and may still react.
         await react(reader, outline, "heart")
         await reader.wait_for(shows(reader, outline, HEART, 1, True), 20)
