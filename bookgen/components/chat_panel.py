@@ -8,6 +8,7 @@ from reflex.vars import ObjectVar
 from bookgen.components.history import load_older
 from bookgen.components.manuscript import live_text
 from bookgen.components.reactions import reaction_bar
+from bookgen.components.voice_input import voice_input
 from bookgen.state.book import BookState
 from bookgen.state.views import ThreadEntry
 from bookgen.storage.models import MessageStatus
@@ -90,6 +91,7 @@ def decision_box() -> rx.Component:
             ),
             rx.hstack(
                 rx.button("Approve", id="approve-outline", on_click=BookState.approve),
+                voice_input(),
                 rx.button(
                     "Reject with feedback",
                     id="reject-outline",

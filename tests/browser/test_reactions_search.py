@@ -1,4 +1,5 @@
-"""Reactions seen live by a teammate, and the dashboard's search, in Chromium.
+"""Reactions seen live by a teammate, the dashboard's search, and the
+dictation button, in Chromium.
 
 The admin shares a book with the team and invites a member, who signs up in
 another browser; both open the book. Each reacts to a message and the other
@@ -65,6 +66,14 @@ def test_a_teammate_sees_reactions_live_and_search_filters_books(
     member.goto(f"/books/{shared}")
     wait_status(member, "awaiting_approval", timeout=30)
     message_id, heart = first_heart(member)
+    # Dictation is offered beside the feedback box only where the browser
+    # can recognise speech itself.
+    wait_status(admin, "awaiting_approval", timeout=30)
+    expect(admin.locator("#feedback")).to_be_visible()
+    can_listen = admin.evaluate(
+        "() => Boolean(window.SpeechRecognition || window.webkitSpeechRecognition)"
+    )
+    expect(admin.locator("#voice-input")).to_have_count(1 if can_listen else 0)
     up = f"#react-{message_id}-up"
 
     # The member (who may only watch) reacts; the author sees it live.
