@@ -90,7 +90,7 @@ class ThreadEntry(TextView):
     is_user: bool
     # Chapters are read in the manuscript; the bubble only points there.
     in_manuscript: bool
-    # One per reaction of REACTIONS, in its order.
+    # One per reaction of REACTIONS, in its order; empty while nobody reacted.
     reactions: list[ReactionView] = field(default_factory=list)
 
 
@@ -203,16 +203,20 @@ def thread_entries(
             error=m.error,
             is_user=m.role == Role.USER,
             in_manuscript=m.kind == MessageKind.CHAPTER,
-            reactions=[
-                ReactionView(
-                    total=counts[(m.id, name.value)],
-                    mine=(m.id, name.value) in mine,
-                )
-                for name in REACTIONS
-            ],
+            reactions=_reaction_views(m.id, counts, mine),
         )
         for m in messages
     ]
+
+
+def _reaction_views(
+    message_id: int, counts: Counter[tuple[int, str]], mine: set[tuple[int, str]]
+) -> list[ReactionView]:
+    """One per reaction of REACTIONS; none at all (fewer bytes) if nobody reacted."""
+    keys = [(message_id, name.value) for name in REACTIONS]
+    if not any(counts[k] for k in keys):
+        return []
+    return [ReactionView(total=counts[k], mine=k in mine) for k in keys]
 
 
 def chapter_views(ov: BookOverview) -> list[ChapterView]:

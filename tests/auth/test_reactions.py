@@ -47,10 +47,11 @@ def shows(tab: ReflexClient, message_id: int, index: int, total: int, mine: bool
 
     def check() -> bool:
         e = entry(tab, message_id)
-        return e is not None and e["reactions"][index] == {
-            "total": total,
-            "mine": mine,
-        }
+        if e is None:
+            return False
+        if not e["reactions"]:  # nobody reacted: the list is left empty
+            return total == 0 and not mine
+        return e["reactions"][index] == {"total": total, "mine": mine}
 
     return check
 

@@ -42,6 +42,8 @@ def test_counts_and_mine_follow_the_fixed_order():
     assert [r.mine for r in second.reactions] == [
         n == ReactionName.HEART for n in names
     ]
+    # A message nobody reacted to carries no list at all (fewer bytes).
+    assert thread_entries([meta(3)], "", rows, user_id=7)[0].reactions == []
     # Another viewer sees the same counts, none of them theirs.
     other = thread_entries([meta(1)], "", rows, user_id=9)[0]
     assert [r.total for r in other.reactions] == [r.total for r in first.reactions]
