@@ -71,6 +71,13 @@ READ_ONLY = "Only the author can change this book."
 AUTHOR_ONLY = "Only the author can change who sees this book."
 
 
+async def _older_page(book_id: int, since: int, before: int) -> ThreadPage:
+    """The older messages a tab loaded by scrolling back, read again."""
+    return await get_service().store.thread_page(
+        book_id, since=since, before=before, limit=HISTORY_MAX
+    )
+
+
 class BookState(AuthState):
     found: rx.Field[bool] = rx.field(True)
     title: rx.Field[str] = rx.field("")
@@ -205,7 +212,10 @@ class BookState(AuthState):
         else:
             self._apply(overview, viewer)
             if self._older_from:
-                self._set_older(await self._older_page(), viewer)
+                page = await _older_page(
+                    self._book_id, self._older_from, self._thread_from
+                )
+                self._set_older(page, viewer)
 
     def _apply(self, ov: BookOverview, viewer: Viewer) -> None:
         book = ov.book
@@ -273,7 +283,7 @@ class BookState(AuthState):
                     self._apply(overview, viewer)
                     older = (self._older_from, self._thread_from)
                 if older[0]:  # this tab scrolled back: its older bubbles too
-                    page = await self._older_page(*older)
+                    page = await _older_page(book_id, *older)
                     async with self:
                         if self._watch_id != watch_id:
                             return None
@@ -301,15 +311,6 @@ class BookState(AuthState):
         return None
 
     # --- history and reactions --------------------------------------------
-    async def _older_page(self, since: int = 0, before: int = 0) -> ThreadPage:
-        """The older messages this tab shows, read again."""
-        return await get_service().store.thread_page(
-            self._book_id,
-            since=since or self._older_from,
-            before=before or self._thread_from,
-            limit=HISTORY_MAX,
-        )
-
     def _set_older(self, page: ThreadPage, viewer: Viewer) -> None:
         window = [e for e in self.thread if e.id >= self._thread_from]
         self.thread = older_entries(page, viewer) + window
