@@ -74,7 +74,7 @@ async def long_book(store: Store, *, chapters: int, messages: int) -> int:
             }
             for i, (role, kind, chapter) in enumerate([*head, *tail])
         ]
-        await s.execute(insert(Message), rows)
+        await (await s.connection()).execute(insert(Message), rows)
         return book.id
 
 
@@ -108,4 +108,4 @@ async def many_books(store: Store, n: int, owners: list[int]) -> None:
         for i in range(n)
     ]
     async with sessions() as s, s.begin():
-        await s.execute(insert(Book), rows)
+        await (await s.connection()).execute(insert(Book), rows)
