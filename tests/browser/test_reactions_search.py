@@ -1,5 +1,5 @@
-"""Reactions seen live by a teammate, the dashboard's search, and the
-dictation button, in Chromium.
+"""Reactions seen live by a teammate, the dashboard's search, the dictation
+button, and a long conversation loading older messages, in Chromium.
 
 The admin shares a book with the team and invites a member, who signs up in
 another browser; both open the book. Each reacts to a message and the other
@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import re
 import uuid
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import create_engine
+from sqlmodel import Session, select
 
+from bookgen.storage.models import THREAD_PAGE, Message, MessageKind, Role, Thread
 from tests.browser.conftest import sign_up
 from tests.browser.helpers import NewContext, create_book, wait_status
 
@@ -117,3 +121,51 @@ def test_a_teammate_sees_reactions_live_and_search_filters_books(
     member.fill("#book-search", tag)
     expect(member.locator(f"[data-book-id='{shared}']")).to_have_count(1)
     expect(member.locator(f"[data-book-id='{other}']")).to_have_count(0)
+
+
+def add_feedback(db_path: Path, book_id: int, n: int) -> None:
+    """Grow a book's thread behind the app's back (as a long history would)."""
+    engine = create_engine(f"sqlite:///{db_path}")
+    try:
+        with Session(engine) as s:
+            thread = s.exec(select(Thread.id).where(Thread.book_id == book_id)).one()
+            assert thread is not None
+            s.add_all(
+                Message(
+                    book_id=book_id,
+                    thread_id=thread,
+                    role=Role.USER,
+                    kind=MessageKind.FEEDBACK,
+                    content=f"note {i}",
+                )
+                for i in range(n)
+            )
+            s.commit()
+    finally:
+        engine.dispose()
+
+
+def test_scrolling_the_chat_panel_up_loads_older_messages(
+    new_context: NewContext, db_path: Path
+) -> None:
+    page = new_context().new_page()
+    book = create_book(
+        page,
+        title=f"Long Thread {uuid.uuid4().hex[:6]}",
+        premise="A town keeps minutes of every meeting.",
+        chapters=1,
+        words_per_chapter=200,
+    )
+    wait_status(page, "awaiting_approval", timeout=30)
+    add_feedback(db_path, book, THREAD_PAGE + 10)  # 52 messages in all
+    page.reload()
+    bubbles = page.locator("#chat-panel [data-kind]")
+    expect(bubbles).to_have_count(THREAD_PAGE)
+    expect(page.locator("#load-older")).to_be_visible()
+    # The author scrolls the conversation up to its top.
+    thread = page.locator("#chat-panel .thread")
+    thread.evaluate("el => { el.scrollTop = el.scrollHeight; }")
+    thread.evaluate("el => { el.scrollTop = 0; }")
+    expect(bubbles).to_have_count(THREAD_PAGE + 12)
+    expect(page.locator("#load-older")).to_have_count(0)
+    expect(bubbles.first).to_have_attribute("data-kind", "request")
