@@ -363,7 +363,8 @@ class BookState(AuthState):
             self.notice = MESSAGE_NOT_FOUND
             return None
         await service.hub.publish(ChangeEvent(self._book_id))
-        self.notice = ""
+        if self.notice in (MESSAGE_NOT_FOUND, UNKNOWN_REACTION):
+            self.notice = ""  # another notice (an action's) stays
         await self._refresh(viewer)
         return None
 
