@@ -5,7 +5,10 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from bookgen.components.history import load_older
 from bookgen.components.manuscript import live_text
+from bookgen.components.reactions import reaction_bar
+from bookgen.components.voice_input import voice_input
 from bookgen.state.book import BookState
 from bookgen.state.views import ThreadEntry
 from bookgen.storage.models import MessageStatus
@@ -45,6 +48,7 @@ def message_bubble(entry: ObjectVar[ThreadEntry]) -> rx.Component:
         ),
         body,
         rx.cond(entry.error, rx.text(entry.error, color="red", size="1")),
+        reaction_bar(entry),
         class_name=rx.cond(entry.is_user, "bubble user", "bubble assistant"),
         data_kind=entry.kind,
         data_status=entry.status,
@@ -87,6 +91,7 @@ def decision_box() -> rx.Component:
             ),
             rx.hstack(
                 rx.button("Approve", id="approve-outline", on_click=BookState.approve),
+                voice_input(),
                 rx.button(
                     "Reject with feedback",
                     id="reject-outline",
@@ -130,6 +135,7 @@ def controls() -> rx.Component:
 def chat_panel() -> rx.Component:
     return rx.vstack(
         rx.box(
+            load_older(),
             rx.foreach(BookState.thread, message_bubble),
             starting_indicator(),
             decision_box(),

@@ -7,6 +7,7 @@ from reflex.vars import ObjectVar
 
 from bookgen import routes
 from bookgen.components import form_field, signed_in_page
+from bookgen.components.book_filters import book_filters, more_books_note
 from bookgen.state.dashboard import DashboardState
 from bookgen.state.views import BookCard
 
@@ -151,11 +152,13 @@ def dashboard() -> rx.Component:
             new_book_form(),
             rx.vstack(
                 rx.heading("Your books", size="5"),
+                book_filters(),
                 rx.cond(
                     DashboardState.books.length() > 0,
                     rx.vstack(rx.foreach(DashboardState.books, book_row), width="100%"),
                     rx.text("No books yet.", color_scheme="gray"),
                 ),
+                more_books_note(),
                 id="book-list",
                 class_name="card",
                 flex="1",

@@ -29,6 +29,16 @@ from bookgen.generation.outline import count_notice
 from bookgen.generation.service import FEEDBACK_TOO_LONG, ActionResult
 from bookgen.runtime import get_channels, get_service, viewer_for
 from bookgen.state.auth import AuthState
+from bookgen.state.history import (
+    HISTORY_MAX,
+    MESSAGE_NOT_FOUND,
+    UNKNOWN_REACTION,
+    kept_older,
+    older_entries,
+    parse_message_id,
+    parse_reaction,
+    reactor_id,
+)
 from bookgen.state.views import (
     ChapterView,
     Sharing,
@@ -39,8 +49,14 @@ from bookgen.state.views import (
     percent_done,
     thread_views,
 )
-from bookgen.storage.models import ACTIVE_STATUSES, FEEDBACK_CHARS, Book, BookStatus
-from bookgen.storage.store import BookOverview
+from bookgen.storage.models import (
+    ACTIVE_STATUSES,
+    FEEDBACK_CHARS,
+    THREAD_PAGE,
+    Book,
+    BookStatus,
+)
+from bookgen.storage.store import BookOverview, ThreadPage
 
 __all__ = ["NOT_FOUND", "BookState"]
 
@@ -53,6 +69,13 @@ FEEDBACK_NOT_TEXT = "Feedback must be text."
 NOT_FOUND = "Book not found."
 READ_ONLY = "Only the author can change this book."
 AUTHOR_ONLY = "Only the author can change who sees this book."
+
+
+async def _older_page(book_id: int, since: int, before: int) -> ThreadPage:
+    """The older messages a tab loaded by scrolling back, read again."""
+    return await get_service().store.thread_page(
+        book_id, since=since, before=before, limit=HISTORY_MAX
+    )
 
 
 class BookState(AuthState):
@@ -79,7 +102,15 @@ class BookState(AuthState):
     outline_notice: rx.Field[str] = rx.field("")
     # Random id of the worker process serving this tab (shows up in tests/ops).
     served_by: rx.Field[str] = rx.field("")
+    # The thread has messages before those shown (loaded as the panel scrolls up).
+    has_older: rx.Field[bool] = rx.field(False)
     _book_id: int = 0
+    # The overview's window starts at _thread_from; this tab also shows the
+    # older messages it loaded, from _older_from (0: none), and more remain
+    # before those when _older_more.
+    _thread_from: int = 0
+    _older_from: int = 0
+    _older_more: bool = False
     _version: int = 0
     _watch_id: str = ""
     # The watch id whose watcher is running (one watcher per tab at most).
@@ -126,6 +157,7 @@ class BookState(AuthState):
         self.can_act = self.is_author = False
         self.sharing = Sharing.PRIVATE
         self._version = 0
+        self.has_older, self._older_from, self._older_more = False, 0, False
         # Any watcher of this tab ends on its next check.
         self._watch_id = ""
 
@@ -164,6 +196,7 @@ class BookState(AuthState):
         if viewer is None:
             return self._signed_out()
         self._book_id = routes.book_id_from_path(self.router.url.path) or 0
+        self._older_from = 0
         overview = await get_service().store.overview(self._book_id)
         if overview is None or not viewer.can_view(overview.book):
             self._forget()
@@ -179,6 +212,11 @@ class BookState(AuthState):
             self._forget()
         else:
             self._apply(overview, viewer)
+            if self._older_from:
+                page = await _older_page(
+                    self._book_id, self._older_from, self._thread_from
+                )
+                self._set_older(page, viewer)
 
     def _apply(self, ov: BookOverview, viewer: Viewer) -> None:
         book = ov.book
@@ -188,7 +226,10 @@ class BookState(AuthState):
         self.chapter_count, self.chapters_done = book.chapter_count, book.chapters_done
         self.percent_done = percent_done(book.chapters_done, book.chapter_count)
         self.model = book.model
-        self.thread = thread_views(ov)
+        older = kept_older(self.thread, self._older_from, ov.thread_from)
+        self.thread = older + thread_views(ov, reactor_id(viewer))
+        self._thread_from = ov.thread_from
+        self.has_older = self._older_more if older else ov.has_older
         self.outline = outline_view(ov)
         self.chapters = chapter_views(ov)
         self.can_act = viewer.can_act(book)
@@ -242,6 +283,14 @@ class BookState(AuthState):
                     if self._watch_id != watch_id or self._book_id != book_id:
                         return None
                     self._apply(overview, viewer)
+                    older = (self._older_from, self._thread_from)
+                if older[0]:  # this tab scrolled back: its older bubbles too
+                    page = await _older_page(book_id, *older)
+                    async with self:
+                        if self._watch_id != watch_id:
+                            return None
+                        if (self._older_from, self._thread_from) == older:
+                            self._set_older(page, viewer)
         finally:
             channels.done_watching(token, watch_id)
             await channels.leave(book_id, member)
@@ -262,6 +311,64 @@ class BookState(AuthState):
                 return self._signed_out()
             self._forget()
             self.notice = ""
+        return None
+
+    # --- history and reactions --------------------------------------------
+    def _set_older(self, page: ThreadPage, viewer: Viewer) -> None:
+        window = [e for e in self.thread if e.id >= self._thread_from]
+        self.thread = older_entries(page, viewer) + window
+
+    @rx.event
+    async def load_older(self):
+        """The panel scrolled to its top: show the page before the oldest shown."""
+        found = await self._visible_book()
+        if found is None:
+            return self._signed_out()
+        if isinstance(found, str):
+            self.notice = found
+            return None
+        if not self.has_older or not self.thread:
+            return None
+        page = await get_service().store.thread_page(
+            self._book_id, before=self.thread[0].id, limit=THREAD_PAGE
+        )
+        if page.messages:
+            self.thread = older_entries(page, found[0]) + list(self.thread)
+            self._older_from = page.messages[0].id
+        self._older_more = self.has_older = page.has_older
+        return None
+
+    @rx.event
+    async def react(self, message_id: int, name: str):
+        """Add or remove the viewer's reaction to a message of this book.
+
+        Anyone who may see the book may react. A message that does not exist,
+        or is not in this page's book, gets the same answer.
+        """
+        found = await self._visible_book()
+        if found is None:
+            return self._signed_out()
+        if isinstance(found, str):
+            self.notice = found
+            return None
+        viewer = found[0]
+        reaction, mid = parse_reaction(name), parse_message_id(message_id)
+        if reaction is None:
+            self.notice = UNKNOWN_REACTION
+            return None
+        service = get_service()
+        book = await service.store.book_of_message(mid) if mid else None
+        if mid is None or book is None or book.id != self._book_id:
+            self.notice = MESSAGE_NOT_FOUND
+            return None
+        user = reactor_id(viewer)
+        if await service.store.reactions.toggle(mid, user, reaction) is None:
+            self.notice = MESSAGE_NOT_FOUND
+            return None
+        await service.hub.publish(ChangeEvent(self._book_id))
+        if self.notice in (MESSAGE_NOT_FOUND, UNKNOWN_REACTION):
+            self.notice = ""  # another notice (an action's) stays
+        await self._refresh(viewer)
         return None
 
     # --- author actions --------------------------------------------------

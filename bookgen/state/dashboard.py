@@ -12,23 +12,38 @@ from bookgen.generation.forms import BookForm, FormError
 from bookgen.runtime import get_service
 from bookgen.state.auth import AuthState
 from bookgen.state.views import BookCard, book_card
+from bookgen.storage.models import DASHBOARD_PAGE, SEARCH_CHARS, BookStatus
 
 __all__ = ["DashboardState"]
 
 
-async def _visible_books(viewer: Viewer) -> list[BookCard]:
-    store = get_service().store
-    if viewer.user is None:  # single author: every book is theirs
-        books = await store.list_books()
-    else:
-        books = await store.list_books_visible_to(viewer.user.id)
-    return [book_card(b) for b in books if viewer.can_view(b)]
+# The status filter's "every status" choice.
+ALL_STATUSES = "all"
+SEARCH_TOO_LONG = f"Search for at most {SEARCH_CHARS.high} characters."
+
+
+async def _visible_books(
+    viewer: Viewer, title: str = "", status: BookStatus | None = None
+) -> tuple[list[BookCard], bool]:
+    """The newest books the viewer may see that match, and whether more match."""
+    # Single author (no account): every book is theirs.
+    user_id = viewer.user.id if viewer.user is not None else None
+    page = await get_service().store.book_search.find(
+        user_id=user_id, title=title, status=status, limit=DASHBOARD_PAGE
+    )
+    return [book_card(b) for b in page.books if viewer.can_view(b)], page.more
 
 
 class DashboardState(AuthState):
     books: rx.Field[list[BookCard]] = rx.field(default_factory=list)
     # Field name -> what is wrong with it, as the form shows it.
     errors: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
+    # The title search (``book-search``) and the status filter.
+    search: rx.Field[str] = rx.field("")
+    status_filter: rx.Field[str] = rx.field(ALL_STATUSES)
+    # More books match than the page lists.
+    more_books: rx.Field[bool] = rx.field(False)
+    search_notice: rx.Field[str] = rx.field("")
 
     @rx.var
     def default_model(self) -> str:
@@ -45,11 +60,37 @@ class DashboardState(AuthState):
 
     @rx.event
     async def load_books(self):
+        return await self._reload()
+
+    async def _list(self, viewer: Viewer) -> None:
+        status = None if self.status_filter == ALL_STATUSES else self.status_filter
+        self.books, self.more_books = await _visible_books(
+            viewer, self.search.strip(), BookStatus(status) if status else None
+        )
+
+    @rx.event
+    async def set_search(self, value: str):
+        """Titles containing ``value`` (any case), searched in the database."""
+        if not isinstance(value, str) or len(value) > SEARCH_CHARS.high:
+            self.search_notice = SEARCH_TOO_LONG
+            return None
+        self.search, self.search_notice = value.replace("\x00", ""), ""
+        return await self._reload()
+
+    @rx.event
+    async def set_status_filter(self, value: str):
+        """Only books in this status (or every status)."""
+        if not isinstance(value, str) or value not in (ALL_STATUSES, *BookStatus):
+            return None
+        self.status_filter = value
+        return await self._reload()
+
+    async def _reload(self):
         viewer = await self._viewer()
         if viewer is None:
             self.books, self.errors = [], {}
             return rx.redirect(routes.SIGN_IN)
-        self.books = await _visible_books(viewer)
+        await self._list(viewer)
         return None
 
     @rx.event

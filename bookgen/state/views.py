@@ -12,7 +12,9 @@ Field names avoid the methods of Reflex's object vars (``length``, ``keys``,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypedDict
 
@@ -26,11 +28,17 @@ from bookgen.storage.models import (
     Role,
     Visibility,
 )
+from bookgen.storage.reaction_models import (
+    LOCAL_AUTHOR,
+    REACTIONS,
+    ReactionRow,
+)
 from bookgen.storage.store import BookOverview, MessageMeta
 
 __all__ = [
     "BookCard",
     "ChapterView",
+    "ReactionView",
     "Sharing",
     "TextView",
     "ThreadEntry",
@@ -38,6 +46,7 @@ __all__ = [
     "chapter_views",
     "outline_view",
     "percent_done",
+    "thread_entries",
     "thread_views",
 ]
 
@@ -62,6 +71,15 @@ class TextView:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ReactionView:
+    """One reaction under a bubble; the list follows ``REACTIONS``' order."""
+
+    total: int
+    # The viewer's own reaction: pressing the button again removes it.
+    mine: bool
+
+
+@dataclass(frozen=True, kw_only=True)
 class ThreadEntry(TextView):
     """One bubble of the conversation."""
 
@@ -72,6 +90,8 @@ class ThreadEntry(TextView):
     is_user: bool
     # Chapters are read in the manuscript; the bubble only points there.
     in_manuscript: bool
+    # One per reaction of REACTIONS, in its order; empty while nobody reacted.
+    reactions: list[ReactionView] = field(default_factory=list)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -158,9 +178,22 @@ def outline_view(ov: BookOverview) -> TextView | None:
     return TextView(**_text_fields(outlines[-1])) if outlines else None
 
 
-def thread_views(ov: BookOverview) -> list[ThreadEntry]:
-    """The chat panel, in order; chapter text lives in the manuscript only."""
-    titles = chapter_titles(ov.outline_text)
+def thread_views(ov: BookOverview, user_id: int = LOCAL_AUTHOR) -> list[ThreadEntry]:
+    """The chat panel's window, in order, with ``user_id``'s reactions marked."""
+    window = [m for m in ov.messages if m.id >= ov.thread_from]
+    return thread_entries(window, ov.outline_text, ov.reactions, user_id)
+
+
+def thread_entries(
+    messages: Sequence[MessageMeta],
+    outline_text: str,
+    reactions: Sequence[ReactionRow],
+    user_id: int = LOCAL_AUTHOR,
+) -> list[ThreadEntry]:
+    """Bubbles for these messages; chapter text lives in the manuscript only."""
+    titles = chapter_titles(outline_text)
+    counts = Counter((r.message_id, r.name) for r in reactions)
+    mine = {(r.message_id, r.name) for r in reactions if r.user_id == user_id}
     return [
         ThreadEntry(
             **_text_fields(m),
@@ -170,9 +203,20 @@ def thread_views(ov: BookOverview) -> list[ThreadEntry]:
             error=m.error,
             is_user=m.role == Role.USER,
             in_manuscript=m.kind == MessageKind.CHAPTER,
+            reactions=_reaction_views(m.id, counts, mine),
         )
-        for m in ov.messages
+        for m in messages
     ]
+
+
+def _reaction_views(
+    message_id: int, counts: Counter[tuple[int, str]], mine: set[tuple[int, str]]
+) -> list[ReactionView]:
+    """One per reaction of REACTIONS; none at all (fewer bytes) if nobody reacted."""
+    keys = [(message_id, name.value) for name in REACTIONS]
+    if not any(counts[k] for k in keys):
+        return []
+    return [ReactionView(total=counts[k], mine=k in mine) for k in keys]
 
 
 def chapter_views(ov: BookOverview) -> list[ChapterView]:

@@ -15,6 +15,7 @@ from sqlmodel import Field, SQLModel
 
 __all__ = [
     "CHAPTER_COUNT",
+    "DASHBOARD_PAGE",
     "DEFAULT_CHAPTER_COUNT",
     "DEFAULT_WORDS_PER_CHAPTER",
     "DETAIL_CHARS",
@@ -22,6 +23,8 @@ __all__ = [
     "MAX_ROW_ID",
     "MODEL_NAME_CHARS",
     "PREMISE_CHARS",
+    "SEARCH_CHARS",
+    "THREAD_PAGE",
     "TITLE_CHARS",
     "WORDS_PER_CHAPTER",
     "ActionPolicy",
@@ -123,6 +126,12 @@ WORDS_PER_CHAPTER = Bounds(200, 8_000)
 FEEDBACK_CHARS = Bounds(1, 4_000)
 DEFAULT_CHAPTER_COUNT = 8
 DEFAULT_WORDS_PER_CHAPTER = 1_500
+# Messages the chat panel shows at first, and loads each time it scrolls back.
+THREAD_PAGE = 40
+# Books the dashboard lists at most, newest first (a search finds the rest).
+DASHBOARD_PAGE = 60
+# What the dashboard's title search may be.
+SEARCH_CHARS = Bounds(0, TITLE_CHARS.high)
 
 
 def _text(limit: Bounds, default: str | None = None) -> Any:

@@ -20,11 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bookgen.storage.book_search import BookSearch
 from bookgen.storage.chunk_log import ChunkLog
 from bookgen.storage.db import make_sessionmaker
 from bookgen.storage.models import (
     ACTIVE_STATUSES,
     MAX_ROW_ID,
+    THREAD_PAGE,
     ActionPolicy,
     Book,
     Chunk,
@@ -36,6 +38,8 @@ from bookgen.storage.models import (
     Visibility,
     utcnow,
 )
+from bookgen.storage.reaction_models import ReactionRow
+from bookgen.storage.reactions import Reactions, reaction_rows
 
 __all__ = [
     "BookOverview",
@@ -44,6 +48,7 @@ __all__ = [
     "NewMessage",
     "Started",
     "Store",
+    "ThreadPage",
     "is_row_id",
 ]
 
@@ -102,11 +107,34 @@ class MessageMeta:
 
 @dataclass
 class BookOverview:
-    """A book, its messages' metadata, and the latest outline's text (for titles)."""
+    """A book, its messages' metadata, and the latest outline's text (for titles).
+
+    ``messages`` are the newest ``limit`` of the thread (the chat panel's
+    window, from ``thread_from`` on) plus the older ones the manuscript shows
+    (the latest outline, the latest attempt at each chapter), in id order.
+    """
 
     book: Book
     messages: list[MessageMeta]
     outline_text: str
+    # The first message of the chat panel's window (0: the thread is empty).
+    thread_from: int = 0
+    # The thread has messages before the window (the panel loads them on demand).
+    has_older: bool = False
+    # Every reaction to the window's messages.
+    reactions: list[ReactionRow] = field(default_factory=list)
+
+
+@dataclass
+class ThreadPage:
+    """Older messages of a thread, for the chat panel scrolling back."""
+
+    messages: list[MessageMeta]
+    # There are messages before these (within the range asked for).
+    has_older: bool
+    reactions: list[ReactionRow]
+    # The latest outline's text (chapter titles label the bubbles).
+    outline_text: str = ""
 
 
 @dataclass
@@ -130,6 +158,8 @@ class Store:
         self.engine = engine
         self._sessions = make_sessionmaker(engine)
         self.chunk_log = ChunkLog(self._sessions)
+        self.reactions = Reactions(self._sessions)
+        self.book_search = BookSearch(self._sessions)
 
     # --- books -----------------------------------------------------------
     async def create_book(self, book: Book, request: NewMessage) -> Book:
@@ -239,50 +269,51 @@ class Store:
                 m.content = m.content + pending[m.id]
         return BookSnapshot(book=book, messages=msgs)
 
-    async def overview(self, book_id: int) -> BookOverview | None:
-        """Everything but the message texts: cheap to read on every change."""
+    async def overview(
+        self, book_id: int, limit: int = THREAD_PAGE
+    ) -> BookOverview | None:
+        """Everything but the message texts: cheap to read on every change.
+
+        Only the newest ``limit`` messages of the thread and those the
+        manuscript needs are read, so a book of hundreds of messages costs
+        about what a short one does.
+        """
         if not is_row_id(book_id):
             return None
         async with self._sessions() as s:
             book = await s.get(Book, book_id)
             if book is None:
                 return None
-            # Seven columns: more than sqlmodel's typed select takes, so Core.
-            connection = await s.connection()
-            rows = (
-                await connection.execute(
-                    sql_select(
-                        col(Message.id),
-                        col(Message.role),
-                        col(Message.kind),
-                        col(Message.chapter),
-                        col(Message.status),
-                        col(Message.error),
-                        func.length(Message.content),
-                    )
-                    .where(col(Message.book_id) == book_id)
-                    .order_by(col(Message.id))
-                )
-            ).all()
-            live = [r[0] for r in rows if r[0] and r[4] == MessageStatus.STREAMING]
-            tails: dict[int, int] = {}
-            if live:
-                tail_rows = await s.exec(
-                    select(Chunk.message_id, func.sum(func.length(Chunk.text)))
-                    .where(col(Chunk.message_id).in_(live))
-                    .group_by(col(Chunk.message_id))
-                )
-                tails = {mid: int(n or 0) for mid, n in tail_rows.all()}
-            outline_ids = [r[0] for r in rows if r[0] and r[2] == MessageKind.OUTLINE]
+            newest, has_older = await _newest_ids(s, book_id, before=None, limit=limit)
+            ids = sorted(set(newest) | set(await _manuscript_ids(s, book_id)))
+            metas = await _metas(s, ids)
+            outline_ids = [m.id for m in metas if m.kind == MessageKind.OUTLINE]
             outline = await s.get(Message, outline_ids[-1]) if outline_ids else None
-        metas = [
-            MessageMeta(
-                mid, role, kind, chapter, status, error, int(n or 0) + tails.get(mid, 0)
+            reactions = await reaction_rows(s, newest)
+        return BookOverview(
+            book,
+            metas,
+            outline.content if outline else "",
+            thread_from=newest[0] if newest else 0,
+            has_older=has_older,
+            reactions=reactions,
+        )
+
+    async def thread_page(
+        self, book_id: int, *, before: int, limit: int, since: int = 0
+    ) -> ThreadPage:
+        """The newest ``limit`` messages of the book with ids in [since, before)."""
+        if not (is_row_id(book_id) and 0 <= since <= MAX_ROW_ID and limit > 0):
+            return ThreadPage([], False, [], "")
+        before = min(before, MAX_ROW_ID)
+        async with self._sessions() as s:
+            ids, has_older = await _newest_ids(
+                s, book_id, before=before, limit=limit, since=since
             )
-            for mid, role, kind, chapter, status, error, n in rows
-            if mid is not None  # a primary key; typed optional only before insert
-        ]
-        return BookOverview(book, metas, outline.content if outline else "")
+            metas = await _metas(s, ids)
+            reactions = await reaction_rows(s, ids)
+            outline = await _latest_outline(s, book_id) if metas else ""
+        return ThreadPage(metas, has_older, reactions, outline)
 
     async def message_text(self, message_id: int, start: int = 0) -> str | None:
         """A message's text from code point ``start``, chunk log included."""
@@ -638,6 +669,88 @@ async def _add_to_thread(
     s.add(message)
     await s.flush()
     return message
+
+
+async def _newest_ids(
+    s: AsyncSession, book_id: int, *, before: int | None, limit: int, since: int = 0
+) -> tuple[list[int], bool]:
+    """The ids of the book's newest ``limit`` messages (below ``before``, from
+    ``since``), ascending, and whether older ones exist (index book_id, id)."""
+    stmt = select(Message.id).where(col(Message.book_id) == book_id)
+    if before is not None:
+        stmt = stmt.where(col(Message.id) < before)
+    if since:
+        stmt = stmt.where(col(Message.id) >= since)
+    rows = await s.exec(stmt.order_by(col(Message.id).desc()).limit(limit + 1))
+    ids = [i for i in rows.all() if i is not None]
+    return sorted(ids[:limit]), len(ids) > limit
+
+
+async def _manuscript_ids(s: AsyncSession, book_id: int) -> list[int]:
+    """The latest outline and the latest attempt at each chapter."""
+    chapters = await s.exec(
+        select(func.max(Message.id))
+        .where(col(Message.book_id) == book_id)
+        .where(col(Message.kind) == MessageKind.CHAPTER)
+        .where(col(Message.chapter).is_not(None))
+        .group_by(col(Message.chapter))
+    )
+    outline = await s.exec(
+        select(func.max(Message.id))
+        .where(col(Message.book_id) == book_id)
+        .where(col(Message.kind) == MessageKind.OUTLINE)
+    )
+    return [i for i in [*chapters.all(), *outline.all()] if i is not None]
+
+
+async def _latest_outline(s: AsyncSession, book_id: int) -> str:
+    rows = await s.exec(
+        select(Message.content)
+        .where(col(Message.book_id) == book_id)
+        .where(col(Message.kind) == MessageKind.OUTLINE)
+        .order_by(col(Message.id).desc())
+        .limit(1)
+    )
+    return rows.first() or ""
+
+
+async def _metas(s: AsyncSession, ids: list[int]) -> list[MessageMeta]:
+    """These messages' metadata in id order, lengths including the chunk log."""
+    if not ids:
+        return []
+    # Seven columns: more than sqlmodel's typed select takes, so Core.
+    connection = await s.connection()
+    rows = (
+        await connection.execute(
+            sql_select(
+                col(Message.id),
+                col(Message.role),
+                col(Message.kind),
+                col(Message.chapter),
+                col(Message.status),
+                col(Message.error),
+                func.length(Message.content),
+            )
+            .where(col(Message.id).in_(ids))
+            .order_by(col(Message.id))
+        )
+    ).all()
+    live = [r[0] for r in rows if r[0] and r[4] == MessageStatus.STREAMING]
+    tails: dict[int, int] = {}
+    if live:
+        tail_rows = await s.exec(
+            select(Chunk.message_id, func.sum(func.length(Chunk.text)))
+            .where(col(Chunk.message_id).in_(live))
+            .group_by(col(Chunk.message_id))
+        )
+        tails = {mid: int(n or 0) for mid, n in tail_rows.all()}
+    return [
+        MessageMeta(
+            mid, role, kind, chapter, status, error, int(n or 0) + tails.get(mid, 0)
+        )
+        for mid, role, kind, chapter, status, error, n in rows
+        if mid is not None  # a primary key; typed optional only before insert
+    ]
 
 
 async def _chunk_texts(s: AsyncSession, message_ids: list[int]) -> dict[int, str]:
