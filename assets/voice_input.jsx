@@ -4,8 +4,19 @@
 // ordinary feedback text over the socket.
 import { useEffect, useRef, useState } from "react";
 
+// Errors that mean dictation cannot work in this browser (no speech service,
+// as in Chromium builds without Google's keys; microphone refused or absent):
+// the button then hides for the rest of the session instead of failing again.
+const FATAL = new Set(["network", "not-allowed", "service-not-allowed", "audio-capture"]);
+const BROKEN_KEY = "bookgen-voice-unavailable";
+
 function recognitionClass() {
   if (typeof window === "undefined") return null;
+  try {
+    if (window.sessionStorage.getItem(BROKEN_KEY)) return null;
+  } catch (e) {
+    // storage blocked: ask the browser again each time
+  }
   return window.SpeechRecognition || window.webkitSpeechRecognition || null;
 }
 
@@ -45,7 +56,17 @@ export function VoiceInput({ value, onText, id, className }) {
       if (send) send((before || "") + sep + heard);
     };
     r.onend = () => setListening(false);
-    r.onerror = () => setListening(false);
+    r.onerror = (event) => {
+      setListening(false);
+      if (FATAL.has(event && event.error)) {
+        try {
+          window.sessionStorage.setItem(BROKEN_KEY, event.error);
+        } catch (e) {
+          // storage blocked: hiding for this page is enough
+        }
+        setSupported(false);
+      }
+    };
     recognition.current = r;
     setListening(true);
     r.start();
