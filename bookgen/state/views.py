@@ -59,6 +59,8 @@ class TextView:
     chars: int
     # Text is arriving now: blinking cursor, smooth reveal.
     is_streaming: bool
+    # Bumped by each edit: the page fetches the text anew when it changes.
+    version: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,6 +132,7 @@ class _TextFields(TypedDict):
     status: MessageStatus
     chars: int
     is_streaming: bool
+    version: int
 
 
 def _text_fields(m: MessageMeta) -> _TextFields:
@@ -139,6 +142,7 @@ def _text_fields(m: MessageMeta) -> _TextFields:
         "status": status,
         "chars": m.length,
         "is_streaming": status == MessageStatus.STREAMING,
+        "version": m.version,
     }
 
 

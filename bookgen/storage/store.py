@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bookgen.storage.chunk_log import ChunkLog
 from bookgen.storage.db import make_sessionmaker
+from bookgen.storage.edits import Editor, MessageEdits
 from bookgen.storage.models import (
     ACTIVE_STATUSES,
     MAX_ROW_ID,
@@ -98,6 +99,7 @@ class MessageMeta:
     status: str
     error: str
     length: int  # code points of text so far, chunk log included
+    version: int = 0  # bumped by each edit (storage/edits.py)
 
 
 @dataclass
@@ -107,6 +109,8 @@ class BookOverview:
     book: Book
     messages: list[MessageMeta]
     outline_text: str
+    # Tabs with an editor open on a message of the book (storage/edits.py).
+    editors: list[Editor] = field(default_factory=list)
 
 
 @dataclass
@@ -130,6 +134,7 @@ class Store:
         self.engine = engine
         self._sessions = make_sessionmaker(engine)
         self.chunk_log = ChunkLog(self._sessions)
+        self.edits = MessageEdits(self._sessions)
 
     # --- books -----------------------------------------------------------
     async def create_book(self, book: Book, request: NewMessage) -> Book:
@@ -247,7 +252,7 @@ class Store:
             book = await s.get(Book, book_id)
             if book is None:
                 return None
-            # Seven columns: more than sqlmodel's typed select takes, so Core.
+            # Eight columns: more than sqlmodel's typed select takes, so Core.
             connection = await s.connection()
             rows = (
                 await connection.execute(
@@ -259,6 +264,7 @@ class Store:
                         col(Message.status),
                         col(Message.error),
                         func.length(Message.content),
+                        col(Message.version),
                     )
                     .where(col(Message.book_id) == book_id)
                     .order_by(col(Message.id))
@@ -277,12 +283,20 @@ class Store:
             outline = await s.get(Message, outline_ids[-1]) if outline_ids else None
         metas = [
             MessageMeta(
-                mid, role, kind, chapter, status, error, int(n or 0) + tails.get(mid, 0)
+                mid,
+                role,
+                kind,
+                chapter,
+                status,
+                error,
+                int(n or 0) + tails.get(mid, 0),
+                version,
             )
-            for mid, role, kind, chapter, status, error, n in rows
+            for mid, role, kind, chapter, status, error, n, version in rows
             if mid is not None  # a primary key; typed optional only before insert
         ]
-        return BookOverview(book, metas, outline.content if outline else "")
+        editors = await self.edits.editors(book_id)
+        return BookOverview(book, metas, outline.content if outline else "", editors)
 
     async def message_text(self, message_id: int, start: int = 0) -> str | None:
         """A message's text from code point ``start``, chunk log included."""
