@@ -16,6 +16,7 @@ whether it has anything to renew. Nothing here imports Reflex.
 
 from __future__ import annotations
 
+import logging
 import time
 
 from bookgen.generation.hub import ChangeEvent, Hub
@@ -30,6 +31,8 @@ __all__ = [
     "keep_alive",
     "tab_left",
 ]
+
+log = logging.getLogger(__name__)
 
 # A presence row lives this long without a heartbeat; the watcher renews it
 # well before (its loop wakes at least every couple of seconds).
@@ -73,10 +76,17 @@ async def keep_alive(store: Store, client_token: str) -> None:
     if last is None or time.monotonic() - last < RENEW_S:
         return
     _renewed[tab] = time.monotonic()
-    await store.edits.renew(tab, TTL_S)
+    try:
+        await store.edits.renew(tab, TTL_S)
+    except Exception:  # a database hiccup must not end the tab's watcher
+        log.exception("could not renew an editor's presence")
 
 
 async def tab_left(store: Store, hub: Hub, client_token: str) -> None:
     """The tab's watcher ended (closed, navigated away): it edits no more."""
-    if tab_key(client_token) in _renewed:
+    if tab_key(client_token) not in _renewed:
+        return
+    try:
         await editing_closed(store, hub, client_token)
+    except Exception:  # the row expires on its own (TTL_S)
+        log.exception("could not clear an editor's presence")
