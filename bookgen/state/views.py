@@ -60,7 +60,7 @@ class TextView:
     # Text is arriving now: blinking cursor, smooth reveal.
     is_streaming: bool
     # Bumped by each edit: the page fetches the text anew when it changes.
-    version: int
+    version: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)
