@@ -57,14 +57,15 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["book_id"], ["book.id"]),
         sa.ForeignKeyConstraint(["message_id"], ["message.id"]),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("tab"),
     )
     with op.batch_alter_table("edit_presence", schema=None) as batch_op:
         batch_op.create_index("ix_edit_presence_book_id", ["book_id"], unique=False)
+        batch_op.create_index("ix_edit_presence_tab", ["tab"], unique=True)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("edit_presence", schema=None) as batch_op:
+        batch_op.drop_index("ix_edit_presence_tab")
         batch_op.drop_index("ix_edit_presence_book_id")
     op.drop_table("edit_presence")
     with op.batch_alter_table("message_version", schema=None) as batch_op:

@@ -43,7 +43,7 @@ class EditPresence(SQLModel, table=True):
     __tablename__ = "edit_presence"  # pyright: ignore[reportAssignmentType]
 
     id: int | None = Field(default=None, primary_key=True)
-    tab: str = Field(max_length=64, unique=True)
+    tab: str = Field(max_length=64, unique=True, index=True)
     book_id: int = Field(foreign_key="book.id", index=True)
     message_id: int = Field(foreign_key="message.id")
     # The editor's name as the team sees it ("The author" in single-author mode).
