@@ -173,13 +173,14 @@ class EditState(BookState):
     async def save_edit(self, form_data: Any):
         """Save the editor's ``text`` against the version it opened at."""
         text = form_data.get("text") if isinstance(form_data, dict) else None
+        if isinstance(text, str):
+            # PostgreSQL refuses NUL in text; browsers may submit CRLF line ends.
+            text = text.replace("\x00", "").replace("\r\n", "\n")
         problem = self._check_text(text)
         if problem:
             self.edit_notice = problem
             return None
         assert isinstance(text, str)
-        # PostgreSQL refuses NUL in text; browsers submit CRLF line ends.
-        text = text.replace("\x00", "").replace("\r\n", "\n")
         found = await self._editable()
         if found is None:
             return self._signed_out() if not self.signed_in else None
