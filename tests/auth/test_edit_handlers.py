@@ -151,6 +151,7 @@ async def test_edit_handlers_refuse_hostile_calls_and_detect_conflicts(
         for form, notice in [
             ({"text": oversize}, TEXT_TOO_LONG),
             ({"text": "   \n"}, TEXT_REQUIRED),
+            ({"text": "\x00\x00"}, TEXT_REQUIRED),
             ({"text": 5}, NOT_TEXT),
             ({"text": ["a"]}, NOT_TEXT),
             ({}, NOT_TEXT),
