@@ -55,7 +55,7 @@ def conflict_panel() -> rx.Component:
             variant="soft",
             id="edit-take-theirs",
         ),
-        color="amber",
+        color_scheme="amber",
         id="edit-conflict",
     )
 

@@ -84,8 +84,10 @@ def test_edit_live_in_another_tab_then_a_conflict_and_overwrite(
     conflict = page.locator("#edit-conflict")
     conflict.wait_for(state="visible")
     diff = norm(page.inner_text("#edit-diff"))
-    assert "[-Tab B saved this first." in diff, diff
-    assert "{+Tab A overwrote it knowingly." in diff, diff
+    assert diff == (
+        "Tab [-B saved this first. -]{+A overwrote it knowingly. +}"
+        "The [-gulls were quiet.-]{+fog lifted.+}"
+    ), diff
     # Nothing was overwritten, and A's text is still in A's editor.
     assert server.message(chapter.id).text == FROM_B
     assert page.locator("#chapter-1-editor").input_value() == FROM_A
