@@ -97,3 +97,25 @@ def test_edit_live_in_another_tab_then_a_conflict_and_overwrite(
     poll(lambda: shows(other, FROM_A), timeout=10, what="A's overwrite in tab B")
     assert server.message(chapter.id).text == FROM_A
     wait_settled(other, "#chapter-1", server, timeout=10)
+
+
+def test_an_edited_outline_is_the_one_approved(page: Page, server: Server) -> None:
+    book = create_book(
+        page, title="Outline edit", premise=PREMISE, chapters=1, words_per_chapter=200
+    )
+    wait_status(page, "awaiting_approval", timeout=30)
+    page.click("#edit-outline")
+    editor = page.locator("#outline-editor")
+    poll(lambda: editor.input_value(), timeout=10, what="the outline in the editor")
+    editor.fill("# Outline edit\n\n## Chapter 1: The Renamed Crossing\nThe strait.")
+    page.click("#save-outline")
+    poll(
+        lambda: "The Renamed Crossing" in norm(page.inner_text("#outline")),
+        timeout=10,
+        what="the edited outline",
+    )
+    approve(page)
+    wait_status(page, "complete", timeout=60)
+    heading = page.locator(".chapter .ch-title").first
+    assert norm(heading.inner_text()) == "Chapter 1: The Renamed Crossing"
+    assert [m.kind for m in server.messages(book)][:2] == ["request", "outline"]
