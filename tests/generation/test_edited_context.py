@@ -1,12 +1,14 @@
-"""An edited chapter is what the next chapter's prompt carries (real service,
-real database, the offline model; the provider is wrapped only to record the
-prompts it is sent)."""
+"""An edited chapter is what the next chapter's prompt carries, and its
+summary is written again from the edited text (real service, real database,
+the offline model; the provider is wrapped only to record the prompts it is
+sent)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from typing import Any
 
+from bookgen.generation.continuity import first_sentences
 from bookgen.llm import LLMProvider, make_provider
 from bookgen.llm.provider import ChatMessage
 from bookgen.storage.edits import SaveOutcome
@@ -17,6 +19,7 @@ from tests.generation.helpers import FAST, book_of, make_service, new_book_id
 OPENING = "Mara climbed the lighthouse stairs as the tide turned."
 ORIGINAL = f"{OPENING}\n\nOriginal-Close-4d1 The lamp went out and she waited."
 EDITED = f"{OPENING}\n\nEdited-Close-8b2 The storm broke and the bottle rang."
+OLD_SUMMARY = "Old-Summary-77 Mara waits in the dark."
 
 
 class RecordingProvider:
@@ -51,7 +54,10 @@ async def test_the_next_chapter_prompt_carries_the_edited_chapter(store: Store):
             role=Role.ASSISTANT, kind=MessageKind.CHAPTER, chapter=1, content=ORIGINAL
         ),
         NewMessage(
-            role=Role.ASSISTANT, kind=MessageKind.SUMMARY, chapter=1, content=OPENING
+            role=Role.ASSISTANT,
+            kind=MessageKind.SUMMARY,
+            chapter=1,
+            content=OLD_SUMMARY,
         ),
     ]:
         assert await store.add_message(book_id, new) is not None
@@ -86,7 +92,15 @@ async def test_the_next_chapter_prompt_carries_the_edited_chapter(store: Store):
         and m.status == MessageStatus.COMPLETE
     ]
     assert chapter_2, "chapter 2 was written"
-    first_call = prompt_text(provider.prompts[0])
-    assert "Edited-Close-8b2" in first_call
-    assert "Original-Close-4d1" not in first_call
-    assert all("Original-Close-4d1" not in prompt_text(p) for p in provider.prompts)
+    summaries = [m.content for m in snap.messages if m.kind == MessageKind.SUMMARY]
+    assert len(summaries) == 3, "chapter 1 summarised again, then chapter 2"
+    assert summaries[0] == OLD_SUMMARY  # kept: nothing is deleted
+    # First the edited chapter is summarised again, from its edited text;
+    # then chapter 2 is written with its close and the new summary.
+    resummary, chapter_call = (prompt_text(p) for p in provider.prompts[:2])
+    assert "Edited-Close-8b2" in resummary
+    assert "Edited-Close-8b2" in chapter_call
+    assert first_sentences(summaries[1]) in chapter_call
+    for prompt in provider.prompts:
+        assert "Original-Close-4d1" not in prompt_text(prompt)
+        assert "Old-Summary-77" not in prompt_text(prompt)
