@@ -17,6 +17,7 @@ from bookgen.pages import (
 from bookgen.runtime import prepare_database, recovery_loop, use_live_transport
 from bookgen.state.book import BookState
 from bookgen.state.dashboard import DashboardState
+from bookgen.state.editing import EditState
 from bookgen.state.members import MembersState
 from bookgen.state.reflex_bridge import SocketRooms
 from bookgen.state.sign_in import SignInState
@@ -51,7 +52,11 @@ app.add_page(
     on_load=DashboardState.load_books,
 )
 app.add_page(
-    book_page, route=routes.BOOK, title="bookgen · book", on_load=BookState.load_book
+    book_page,
+    route=routes.BOOK,
+    title="bookgen · book",
+    # A (re)loaded page starts with no editor open, then shows the book.
+    on_load=[EditState.close_editor_on_load, BookState.load_book],
 )
 app.add_page(
     sign_in_page,

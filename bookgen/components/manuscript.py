@@ -5,30 +5,44 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
-from reflex.vars import ObjectVar
+from reflex.vars import ObjectVar, Var
 
 from bookgen import routes
+from bookgen.components.editor import edit_button, editing_notes, text_editor
 from bookgen.components.sharing import sharing_control
 from bookgen.components.stream_text import stream_text
 from bookgen.state.book import BookState
+from bookgen.state.editing import OUTLINE, EditState
 from bookgen.state.views import ChapterView, TextView
+from bookgen.storage.models import MessageStatus
 
 __all__ = ["live_text", "manuscript"]
 
 
 def live_text(message: ObjectVar[TextView], **props: Any) -> rx.Component:
-    """A message's text: fetched once over HTTP, then grown by live pushes."""
+    """A message's text: fetched once over HTTP, then grown by live pushes.
+
+    Keyed by the message's version: an edit remounts it, so it fetches the
+    new text (live pushes only ever append).
+    """
     return stream_text(
         routes.message_text_url(message.id),
         length=message.chars,
         message_key=f"m{message.id}",
         live=BookState.live,
         streaming=message.is_streaming,
+        key="m" + message.id.to_string() + "v" + message.version.to_string(),
         **props,
     )
 
 
+def _editable(message: ObjectVar[TextView]) -> Var[bool]:
+    """Finished, and this viewer may drive the book."""
+    return BookState.can_act & (message.status == MessageStatus.COMPLETE.value)
+
+
 def chapter_section(chapter: ObjectVar[ChapterView]) -> rx.Component:
+    n = chapter.number.to_string()
     return rx.box(
         rx.heading(
             "Chapter ",
@@ -38,7 +52,17 @@ def chapter_section(chapter: ObjectVar[ChapterView]) -> rx.Component:
             size="5",
             class_name="ch-title",
         ),
-        live_text(chapter, id=f"chapter-{chapter.number}", class_name="prose"),
+        rx.cond(
+            EditState.editing == "chapter-" + n,
+            text_editor("chapter-" + n + "-editor", "save-chapter-" + n),
+            rx.fragment(
+                live_text(chapter, id=f"chapter-{chapter.number}", class_name="prose"),
+                rx.cond(
+                    _editable(chapter),
+                    edit_button(chapter.number, "edit-chapter-" + n),
+                ),
+            ),
+        ),
         class_name="chapter",
     )
 
@@ -76,11 +100,22 @@ def book_header() -> rx.Component:
 def manuscript() -> rx.Component:
     return rx.box(
         book_header(),
+        editing_notes(),
         rx.cond(
             BookState.outline,
             rx.box(
                 rx.heading("Outline", size="4", class_name="section-title"),
-                live_text(BookState.outline, id="outline", class_name="prose"),
+                rx.cond(
+                    EditState.editing == OUTLINE,
+                    text_editor("outline-editor", "save-outline"),
+                    rx.fragment(
+                        live_text(BookState.outline, id="outline", class_name="prose"),
+                        rx.cond(
+                            BookState.awaiting_approval & _editable(BookState.outline),
+                            edit_button(OUTLINE, "edit-outline"),
+                        ),
+                    ),
+                ),
                 class_name="outline",
             ),
         ),

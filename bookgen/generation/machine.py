@@ -160,6 +160,27 @@ def _complete(messages: Sequence[Message], kind: MessageKind, chapter: int) -> b
     )
 
 
+def _summary_current(messages: Sequence[Message], chapter: int) -> bool:
+    """A finished summary of the chapter as it reads now: one written after
+    the chapter's last edit (an edit bumps its version and updated_at), so
+    later chapters' prompts never carry a summary of replaced text."""
+    chapters = [
+        m
+        for m in messages
+        if m.kind == MessageKind.CHAPTER
+        and m.chapter == chapter
+        and m.status == MessageStatus.COMPLETE
+    ]
+    edited = chapters[-1] if chapters and chapters[-1].version > 0 else None
+    return any(
+        m.kind == MessageKind.SUMMARY
+        and m.chapter == chapter
+        and m.status == MessageStatus.COMPLETE
+        and (edited is None or m.created_at >= edited.updated_at)
+        for m in messages
+    )
+
+
 def chapters_done(messages: Sequence[Message]) -> int:
     return len(
         {
@@ -190,6 +211,6 @@ def next_step(book: Book, messages: Sequence[Message]) -> Step | Finish | None:
     for chapter in range(1, book.chapter_count + 1):
         if not _complete(messages, MessageKind.CHAPTER, chapter):
             return Step(MessageKind.CHAPTER, chapter)
-        if not _complete(messages, MessageKind.SUMMARY, chapter):
+        if not _summary_current(messages, chapter):
             return Step(MessageKind.SUMMARY, chapter)
     return Finish(BookStatus.COMPLETE)

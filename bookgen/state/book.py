@@ -29,6 +29,8 @@ from bookgen.generation.outline import count_notice
 from bookgen.generation.service import FEEDBACK_TOO_LONG, ActionResult
 from bookgen.runtime import get_channels, get_service, viewer_for
 from bookgen.state.auth import AuthState
+from bookgen.state.edit_presence import keep_alive, tab_left
+from bookgen.state.edit_views import EditorView, editor_views, tab_key
 from bookgen.state.history import (
     HISTORY_MAX,
     MESSAGE_NOT_FOUND,
@@ -98,6 +100,8 @@ class BookState(AuthState):
     # This viewer is the author: may change who sees and drives the book.
     is_author: rx.Field[bool] = rx.field(False)
     sharing: rx.Field[Sharing] = rx.field(Sharing.PRIVATE)
+    # Others with an editor open on this book ("Ana is editing chapter 3").
+    editors: rx.Field[list[EditorView]] = rx.field(default_factory=list)
     # When the outline awaiting approval lists a different number of chapters.
     outline_notice: rx.Field[str] = rx.field("")
     # Random id of the worker process serving this tab (shows up in tests/ops).
@@ -154,6 +158,7 @@ class BookState(AuthState):
         self.title, self.status, self.model, self.live = "", None, "", ""
         self.chapter_count = self.chapters_done = self.percent_done = 0
         self.thread, self.outline, self.chapters = [], None, []
+        self.editors = []
         self.can_act = self.is_author = False
         self.sharing = Sharing.PRIVATE
         self._version = 0
@@ -232,6 +237,7 @@ class BookState(AuthState):
         self.has_older = self._older_more if older else ov.has_older
         self.outline = outline_view(ov)
         self.chapters = chapter_views(ov)
+        self.editors = editor_views(ov, tab_key(self.router.session.client_token))
         self.can_act = viewer.can_act(book)
         self.is_author = viewer.is_author(book)
         self.sharing = Sharing.of(book)
@@ -265,6 +271,7 @@ class BookState(AuthState):
                     viewer, checked = await viewer_for(session), time.monotonic()
                     if viewer is None:
                         break
+                    await keep_alive(get_service().store, token)
                 if change is None:
                     # Idle: checked against this worker's memory, not the
                     # database or the state store (hundreds of tabs do this).
@@ -294,6 +301,7 @@ class BookState(AuthState):
         finally:
             channels.done_watching(token, watch_id)
             await channels.leave(book_id, member)
+            await tab_left(get_service().store, get_service().hub, token)
             async with self:
                 if self._watching == watch_id:
                     self._watching = ""

@@ -19,6 +19,7 @@ from typing import Protocol
 
 from bookgen import metrics
 from bookgen.generation.hub import ChangeEvent, Event, Hub, TextEvent
+from bookgen.storage.models import utcnow
 from bookgen.storage.store import BookOverview, Store
 
 __all__ = [
@@ -160,7 +161,15 @@ class BookChannel:
             await self._reload()
             self._ready.set()
             while True:
-                events = [await queue.get()]
+                try:
+                    first = await asyncio.wait_for(queue.get(), self._until_expiry())
+                except TimeoutError:  # an editor's presence ran out: show it
+                    try:
+                        await self._reload()
+                    except Exception:
+                        log.exception("live feed for book %s failed", self.book_id)
+                    continue
+                events = [first]
                 while not queue.empty():
                     events.append(queue.get_nowait())
                 reload, text = coalesce(events)
@@ -171,6 +180,15 @@ class BookChannel:
                         await self._reload()
                 except Exception:  # a viewer or database hiccup must not end the feed
                     log.exception("live feed for book %s failed", self.book_id)
+
+    def _until_expiry(self) -> float | None:
+        """Seconds until the first editor's presence expires (None: nobody
+        edits), so a tab that vanished without leaving stops showing."""
+        editors = self.overview.editors if self.overview is not None else []
+        if not editors:
+            return None
+        first = min(e.until for e in editors)
+        return max((first - utcnow()).total_seconds(), 0.0) + 0.5
 
     async def _push(self, text: TextEvent) -> None:
         await self.transport.send(self.book_id, chunk_value(text, self.timestamps))

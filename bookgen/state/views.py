@@ -68,6 +68,8 @@ class TextView:
     chars: int
     # Text is arriving now: blinking cursor, smooth reveal.
     is_streaming: bool
+    # Bumped by each edit: the page fetches the text anew when it changes.
+    version: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -150,6 +152,7 @@ class _TextFields(TypedDict):
     status: MessageStatus
     chars: int
     is_streaming: bool
+    version: int
 
 
 def _text_fields(m: MessageMeta) -> _TextFields:
@@ -159,6 +162,7 @@ def _text_fields(m: MessageMeta) -> _TextFields:
         "status": status,
         "chars": m.length,
         "is_streaming": status == MessageStatus.STREAMING,
+        "version": m.version,
     }
 
 

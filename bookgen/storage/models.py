@@ -19,6 +19,7 @@ __all__ = [
     "DEFAULT_CHAPTER_COUNT",
     "DEFAULT_WORDS_PER_CHAPTER",
     "DETAIL_CHARS",
+    "EDIT_CHARS",
     "FEEDBACK_CHARS",
     "MAX_ROW_ID",
     "MODEL_NAME_CHARS",
@@ -124,6 +125,9 @@ CHAPTER_COUNT = Bounds(1, 50)
 WORDS_PER_CHAPTER = Bounds(200, 8_000)
 # An author's feedback on an outline.
 FEEDBACK_CHARS = Bounds(1, 4_000)
+# An author's edited outline or chapter (a chapter may reach ~60,000 characters;
+# the socket caps a message at 1 MB).
+EDIT_CHARS = Bounds(1, 200_000)
 DEFAULT_CHAPTER_COUNT = 8
 DEFAULT_WORDS_PER_CHAPTER = 1_500
 # Messages the chat panel shows at first, and loads each time it scrolls back.
@@ -223,6 +227,9 @@ class Message(SQLModel, table=True):
     error: str = ""
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    # Bumped by every edit of a finished message (storage/edits.py): the
+    # optimistic-concurrency check, and what makes viewers fetch the text anew.
+    version: int = 0
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

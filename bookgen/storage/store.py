@@ -23,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bookgen.storage.book_search import BookSearch
 from bookgen.storage.chunk_log import ChunkLog
 from bookgen.storage.db import make_sessionmaker
+from bookgen.storage.edits import Editor, MessageEdits
 from bookgen.storage.models import (
     ACTIVE_STATUSES,
     MAX_ROW_ID,
@@ -103,6 +104,7 @@ class MessageMeta:
     status: str
     error: str
     length: int  # code points of text so far, chunk log included
+    version: int = 0  # bumped by each edit (storage/edits.py)
 
 
 @dataclass
@@ -123,6 +125,8 @@ class BookOverview:
     has_older: bool = False
     # Every reaction to the window's messages.
     reactions: list[ReactionRow] = field(default_factory=list)
+    # Tabs with an editor open on a message of the book (storage/edits.py).
+    editors: list[Editor] = field(default_factory=list)
 
 
 @dataclass
@@ -160,6 +164,7 @@ class Store:
         self.chunk_log = ChunkLog(self._sessions)
         self.reactions = Reactions(self._sessions)
         self.book_search = BookSearch(self._sessions)
+        self.edits = MessageEdits(self._sessions)
 
     # --- books -----------------------------------------------------------
     async def create_book(self, book: Book, request: NewMessage) -> Book:
@@ -290,6 +295,7 @@ class Store:
             outline_ids = [m.id for m in metas if m.kind == MessageKind.OUTLINE]
             outline = await s.get(Message, outline_ids[-1]) if outline_ids else None
             reactions = await reaction_rows(s, newest)
+        editors = await self.edits.editors(book_id)
         return BookOverview(
             book,
             metas,
@@ -297,6 +303,7 @@ class Store:
             thread_from=newest[0] if newest else 0,
             has_older=has_older,
             reactions=reactions,
+            editors=editors,
         )
 
     async def thread_page(
@@ -718,7 +725,7 @@ async def _metas(s: AsyncSession, ids: list[int]) -> list[MessageMeta]:
     """These messages' metadata in id order, lengths including the chunk log."""
     if not ids:
         return []
-    # Seven columns: more than sqlmodel's typed select takes, so Core.
+    # Eight columns: more than sqlmodel's typed select takes, so Core.
     connection = await s.connection()
     rows = (
         await connection.execute(
@@ -730,6 +737,7 @@ async def _metas(s: AsyncSession, ids: list[int]) -> list[MessageMeta]:
                 col(Message.status),
                 col(Message.error),
                 func.length(Message.content),
+                col(Message.version),
             )
             .where(col(Message.id).in_(ids))
             .order_by(col(Message.id))
@@ -746,9 +754,16 @@ async def _metas(s: AsyncSession, ids: list[int]) -> list[MessageMeta]:
         tails = {mid: int(n or 0) for mid, n in tail_rows.all()}
     return [
         MessageMeta(
-            mid, role, kind, chapter, status, error, int(n or 0) + tails.get(mid, 0)
+            mid,
+            role,
+            kind,
+            chapter,
+            status,
+            error,
+            int(n or 0) + tails.get(mid, 0),
+            version,
         )
-        for mid, role, kind, chapter, status, error, n in rows
+        for mid, role, kind, chapter, status, error, n, version in rows
         if mid is not None  # a primary key; typed optional only before insert
     ]
 
