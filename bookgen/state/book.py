@@ -27,6 +27,7 @@ from bookgen.config import get_settings
 from bookgen.generation.hub import ChangeEvent
 from bookgen.generation.outline import count_notice
 from bookgen.generation.service import FEEDBACK_TOO_LONG, ActionResult
+from bookgen.generation.usage import usage_line, usage_of
 from bookgen.runtime import get_channels, get_service, viewer_for
 from bookgen.state.auth import AuthState
 from bookgen.state.views import (
@@ -57,6 +58,8 @@ AUTHOR_ONLY = "Only the author can change who sees this book."
 
 class BookState(AuthState):
     found: rx.Field[bool] = rx.field(True)
+    # The book shown (0: none); its files' URLs are built from it.
+    book_id: rx.Field[int] = rx.field(0)
     title: rx.Field[str] = rx.field("")
     status: rx.Field[BookStatus | None] = rx.field(None)
     chapter_count: rx.Field[int] = rx.field(0)
@@ -75,6 +78,8 @@ class BookState(AuthState):
     # This viewer is the author: may change who sees and drives the book.
     is_author: rx.Field[bool] = rx.field(False)
     sharing: rx.Field[Sharing] = rx.field(Sharing.PRIVATE)
+    # "12,345 tokens in · 6,789 out · est. $0.01" (generation/usage.py).
+    usage: rx.Field[str] = rx.field("")
     # When the outline awaiting approval lists a different number of chapters.
     outline_notice: rx.Field[str] = rx.field("")
     # Random id of the worker process serving this tab (shows up in tests/ops).
@@ -123,6 +128,7 @@ class BookState(AuthState):
         self.title, self.status, self.model, self.live = "", None, "", ""
         self.chapter_count = self.chapters_done = self.percent_done = 0
         self.thread, self.outline, self.chapters = [], None, []
+        self.book_id, self.usage = 0, ""
         self.can_act = self.is_author = False
         self.sharing = Sharing.PRIVATE
         self._version = 0
@@ -183,6 +189,10 @@ class BookState(AuthState):
         book = ov.book
         self.found = True
         self.title, self.status = book.title, BookStatus(book.status)
+        self.book_id = book.id or 0
+        self.usage = usage_line(
+            usage_of(ov.messages), book.model, get_settings().price_table
+        )
         self._version = book.version
         self.chapter_count, self.chapters_done = book.chapter_count, book.chapters_done
         self.percent_done = percent_done(book.chapters_done, book.chapter_count)

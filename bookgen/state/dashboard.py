@@ -9,9 +9,11 @@ from bookgen.accounts import Viewer
 from bookgen.config import get_settings
 from bookgen.generation import limits
 from bookgen.generation.forms import BookForm, FormError
-from bookgen.runtime import get_service
+from bookgen.generation.usage import usage_line
+from bookgen.runtime import get_service, get_toolkit
 from bookgen.state.auth import AuthState
 from bookgen.state.views import BookCard, book_card
+from bookgen.storage.toolkit import TokenUsage
 
 __all__ = ["DashboardState"]
 
@@ -22,7 +24,13 @@ async def _visible_books(viewer: Viewer) -> list[BookCard]:
         books = await store.list_books()
     else:
         books = await store.list_books_visible_to(viewer.user.id)
-    return [book_card(b) for b in books if viewer.can_view(b)]
+    visible = [b for b in books if viewer.can_view(b)]
+    usage = await get_toolkit().usage_by_book([b.id for b in visible if b.id])
+    prices = get_settings().price_table
+    return [
+        book_card(b, usage_line(usage.get(b.id or 0, TokenUsage()), b.model, prices))
+        for b in visible
+    ]
 
 
 class DashboardState(AuthState):

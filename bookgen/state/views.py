@@ -94,6 +94,8 @@ class BookCard:
     # 0-100, the share of chapters written.
     percent_done: int
     updated: str
+    # Tokens and estimated cost (generation/usage.py); "" when not known.
+    usage: str = ""
 
 
 class Sharing(StrEnum):
@@ -192,7 +194,7 @@ def chapter_views(ov: BookOverview) -> list[ChapterView]:
     ]
 
 
-def book_card(book: Book) -> BookCard:
+def book_card(book: Book, usage: str = "") -> BookCard:
     """One dashboard row."""
     assert book.id is not None, "only stored books are listed"
     return BookCard(
@@ -203,4 +205,5 @@ def book_card(book: Book) -> BookCard:
         chapter_count=book.chapter_count,
         percent_done=percent_done(book.chapters_done, book.chapter_count),
         updated=book.updated_at.strftime("%Y-%m-%d %H:%M UTC"),
+        usage=usage,
     )

@@ -98,6 +98,9 @@ class MessageMeta:
     status: str
     error: str
     length: int  # code points of text so far, chunk log included
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    usage_estimated: bool = False  # the stream ended without the provider's usage
 
 
 @dataclass
@@ -247,7 +250,7 @@ class Store:
             book = await s.get(Book, book_id)
             if book is None:
                 return None
-            # Seven columns: more than sqlmodel's typed select takes, so Core.
+            # Ten columns: more than sqlmodel's typed select takes, so Core.
             connection = await s.connection()
             rows = (
                 await connection.execute(
@@ -259,6 +262,9 @@ class Store:
                         col(Message.status),
                         col(Message.error),
                         func.length(Message.content),
+                        col(Message.prompt_tokens),
+                        col(Message.completion_tokens),
+                        col(Message.usage_estimated),
                     )
                     .where(col(Message.book_id) == book_id)
                     .order_by(col(Message.id))
@@ -277,9 +283,19 @@ class Store:
             outline = await s.get(Message, outline_ids[-1]) if outline_ids else None
         metas = [
             MessageMeta(
-                mid, role, kind, chapter, status, error, int(n or 0) + tails.get(mid, 0)
+                mid,
+                role,
+                kind,
+                chapter,
+                status,
+                error,
+                int(n or 0) + tails.get(mid, 0),
+                prompt_tokens=int(tokens_in or 0),
+                completion_tokens=int(tokens_out or 0),
+                usage_estimated=bool(estimated),
             )
-            for mid, role, kind, chapter, status, error, n in rows
+            for mid, role, kind, chapter, status, error, n, *usage in rows
+            for tokens_in, tokens_out, estimated in (usage,)
             if mid is not None  # a primary key; typed optional only before insert
         ]
         return BookOverview(book, metas, outline.content if outline else "")
@@ -567,6 +583,7 @@ class Store:
         error: str = "",
         prompt_tokens: int = 0,
         completion_tokens: int = 0,
+        usage_estimated: bool = False,
     ) -> str | None:
         """Fold the chunk log into the message and give it a final status.
 
@@ -582,6 +599,7 @@ class Store:
             msg.status, msg.error = status, error
             msg.prompt_tokens += prompt_tokens
             msg.completion_tokens += completion_tokens
+            msg.usage_estimated = msg.usage_estimated or usage_estimated
             msg.updated_at = utcnow()
             return msg.content
 
