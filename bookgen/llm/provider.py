@@ -43,8 +43,6 @@ log = logging.getLogger(__name__)
 
 # Statuses with which some OpenAI-compatible servers refuse ``stream_options``.
 _OPTION_REFUSED = (400, 422)
-# Endpoints (base URLs) that refused it: asked without it for the process's life.
-_NO_USAGE_OPTION: set[str] = set()
 
 
 @dataclass
@@ -86,6 +84,9 @@ class OpenAIProvider:
     def __init__(self, client: openai.AsyncOpenAI, *, offline: bool = False) -> None:
         self.client = client
         self.offline = offline
+        # This endpoint refused ``stream_options``: never sent again (the
+        # process has one provider per endpoint).
+        self.usage_option_refused = False
 
     async def stream(
         self,
@@ -136,7 +137,6 @@ class OpenAIProvider:
         A 400/422 answer to a request with ``stream_options`` is retried once
         without it; if that one is accepted, the endpoint is remembered.
         """
-        endpoint = str(self.client.base_url)
         create = self.client.chat.completions.with_streaming_response.create
         request: dict[str, Any] = {
             "model": model,
@@ -144,7 +144,7 @@ class OpenAIProvider:
             "stream": True,
             "max_tokens": max(1, max_tokens),
         }
-        if endpoint in _NO_USAGE_OPTION:
+        if self.usage_option_refused:
             return await stack.enter_async_context(create(**request))
         try:
             return await stack.enter_async_context(
@@ -155,11 +155,11 @@ class OpenAIProvider:
                 raise
             refused = exc
         response = await stack.enter_async_context(create(**request))
-        _NO_USAGE_OPTION.add(endpoint)
+        self.usage_option_refused = True
         log.warning(
             "%s refused stream_options (HTTP %s); asking without it from now on, "
             "so usage is estimated: %s",
-            endpoint,
+            self.client.base_url,
             refused.status_code,
             refused.message,
         )
