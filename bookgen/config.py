@@ -7,12 +7,13 @@ its default, once. A blank variable means "use the default"; a bad value raises
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_core import PydanticUseDefault
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = [
     "DEFAULT_OFFLINE_MODEL",
@@ -157,9 +158,21 @@ class Settings(BaseSettings):
     image_model: str = Field(default="", validation_alias="BOOKGEN_IMAGE_MODEL")
     # JSON {"model": [dollars per million tokens in, out]}, merged over the
     # defaults (DEFAULT_PRICES); the book page's estimated cost reads it.
-    prices: dict[str, tuple[float, float]] = Field(
+    # (Read as text and parsed below, so a blank value means the default.)
+    prices: Annotated[dict[str, tuple[float, float]], NoDecode] = Field(
         default_factory=dict, validation_alias="BOOKGEN_PRICES"
     )
+
+    # Before-validators run last-defined first: blanks are dropped before this.
+    @field_validator("prices", mode="before")
+    @classmethod
+    def _prices_from_json(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"not JSON: {exc}") from exc
+        return value
 
     @field_validator("*", mode="before")
     @classmethod

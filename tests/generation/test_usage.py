@@ -126,7 +126,7 @@ def test_prices_come_from_the_environment_over_the_defaults(
     assert table["gpt-4o-mini"] == DEFAULT_PRICES["gpt-4o-mini"]
 
 
-@pytest.mark.parametrize("raw", ['{"m": [1, -2]}', '{"m": "cheap"}', "[1, 2]"])
+@pytest.mark.parametrize("raw", ['{"m": [1, -2]}', '{"m": "cheap"}', "[1, 2]", "cheap"])
 def test_a_bad_price_table_is_refused(
     monkeypatch: pytest.MonkeyPatch, raw: str
 ) -> None:
