@@ -134,8 +134,9 @@ class OpenAIProvider:
     ) -> Any:
         """Send the request, asking for usage unless this endpoint refused that.
 
-        A 400/422 answer to a request with ``stream_options`` is retried once
-        without it; if that one is accepted, the endpoint is remembered.
+        A 400/422 answer that names ``stream_options`` is retried once without
+        it; if that one is accepted, the endpoint is remembered. Any other
+        client error is the caller's, as before (it is not retried).
         """
         create = self.client.chat.completions.with_streaming_response.create
         request: dict[str, Any] = {
@@ -151,7 +152,7 @@ class OpenAIProvider:
                 create(**request, stream_options={"include_usage": True})
             )
         except openai.APIStatusError as exc:
-            if exc.status_code not in _OPTION_REFUSED:
+            if not _refuses_usage_option(exc):
                 raise
             refused = exc
         response = await stack.enter_async_context(create(**request))
@@ -164,6 +165,14 @@ class OpenAIProvider:
             refused.message,
         )
         return response
+
+
+def _refuses_usage_option(exc: openai.APIStatusError) -> bool:
+    """A 400/422 whose message or body names the usage option."""
+    if exc.status_code not in _OPTION_REFUSED:
+        return False
+    said = f"{exc.message} {exc.body}".lower()
+    return "stream_options" in said or "include_usage" in said
 
 
 _DONE: dict[str, Any] = {}

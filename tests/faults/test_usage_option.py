@@ -66,20 +66,19 @@ async def test_a_refused_usage_option_is_dropped_and_remembered(
     assert all(m.completion_tokens > 0 and m.prompt_tokens > 0 for m in replies)
 
 
-async def test_a_400_that_is_not_about_the_option_is_still_an_error(
+async def test_a_400_that_is_not_about_the_option_is_an_error_as_before(
     fake_openai: FakeOpenAI,
 ) -> None:
     client = openai.AsyncOpenAI(
         base_url=fake_openai.base_url, api_key="x", max_retries=0
     )
     provider = OpenAIProvider(client)
-    bad_request = Fault("status", status=400, message="context too long")
-    fake_openai.fail(CHAPTER, bad_request, bad_request)
+    fake_openai.fail(CHAPTER, Fault("status", status=400, message="context too long"))
 
     with pytest.raises(ProviderError):
         await stream_text(provider, StreamStats())
-    # The retry without the option failed too: nothing is remembered.
-    assert [c.asked_usage for c in fake_openai.calls] == [True, False]
+    # Not retried (a client error is final), and usage is still asked for.
+    assert [c.asked_usage for c in fake_openai.calls] == [True]
     assert not provider.usage_option_refused
     stats = StreamStats()
     text = await stream_text(provider, stats)
