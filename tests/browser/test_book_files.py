@@ -39,6 +39,8 @@ def download(page: Page, selector: str, to: Path) -> Path:
     return to
 
 
+# The dev server too: there the backend is on another origin than the page.
+@pytest.mark.dev_server
 def test_a_finished_book_downloads_as_markdown_and_epub(
     page: Page, server: Server, tmp_path: Path
 ) -> None:
