@@ -13,7 +13,14 @@ import reflex as rx
 
 from bookgen import routes
 
-__all__ = ["BackendImage", "BackendLink", "book_cover", "book_files", "cover_thumb"]
+__all__ = [
+    "BackendImage",
+    "BackendLink",
+    "book_cover",
+    "book_files",
+    "cover_thumb",
+    "message_usage",
+]
 
 _LIBRARY = "$/public/backend_file.jsx"
 
@@ -49,6 +56,14 @@ def cover_thumb(book_id: rx.Var[int] | int, title: rx.Var[str] | str, **props: A
 
 def book_cover(book_id: rx.Var[int], title: rx.Var[str]) -> rx.Component:
     return cover_thumb(book_id, title, id="cover-image", class_name="book-cover")
+
+
+def message_usage(tokens: rx.Var[str]) -> rx.Component:
+    """A reply's tokens, small and grey, under its bubble (nothing if none)."""
+    return rx.cond(
+        tokens,
+        rx.text(tokens, size="1", color_scheme="gray", class_name="bubble-tokens"),
+    )
 
 
 def _download(label: str, path: str, element_id: str) -> rx.Component:

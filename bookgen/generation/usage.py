@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from bookgen.storage.store import MessageMeta
 from bookgen.storage.toolkit import TokenUsage
 
-__all__ = ["cost_of", "format_cost", "usage_line", "usage_of"]
+__all__ = ["cost_of", "format_cost", "message_tokens", "usage_line", "usage_of"]
 
 Prices = Mapping[str, tuple[float, float]]
 
@@ -23,6 +23,14 @@ def usage_of(messages: Iterable[MessageMeta]) -> TokenUsage:
     for m in messages:
         total += TokenUsage(m.prompt_tokens, m.completion_tokens, m.usage_estimated)
     return total
+
+
+def message_tokens(m: MessageMeta) -> str:
+    """One message's tokens, ``1,234 in · 567 out``; "" when it used none."""
+    if not (m.prompt_tokens or m.completion_tokens):
+        return ""
+    line = f"{m.prompt_tokens:,} in · {m.completion_tokens:,} out"
+    return line + (" (estimated)" if m.usage_estimated else "")
 
 
 def cost_of(usage: TokenUsage, model: str, prices: Prices) -> float | None:

@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import TypedDict
 
 from bookgen.generation.outline import chapter_titles
+from bookgen.generation.usage import message_tokens
 from bookgen.storage.models import (
     ActionPolicy,
     Book,
@@ -72,6 +73,8 @@ class ThreadEntry(TextView):
     is_user: bool
     # Chapters are read in the manuscript; the bubble only points there.
     in_manuscript: bool
+    # The tokens this reply used (generation/usage.py), "" for none.
+    tokens: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -172,6 +175,7 @@ def thread_views(ov: BookOverview) -> list[ThreadEntry]:
             error=m.error,
             is_user=m.role == Role.USER,
             in_manuscript=m.kind == MessageKind.CHAPTER,
+            tokens=message_tokens(m),
         )
         for m in ov.messages
     ]

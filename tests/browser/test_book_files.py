@@ -63,6 +63,10 @@ def test_a_finished_book_downloads_as_markdown_and_epub(
     assert counts is not None
     assert all(int(n.replace(",", "")) > 0 for n in counts.groups()), counts[0]
     cover_loaded(page, "#cover-image")
+    # Each reply shows its own tokens, small, in the chat panel.
+    expect(page.locator("#chat-panel [data-kind=outline] .bubble-tokens")).to_have_text(
+        re.compile(r"^[\d,]+ in · [\d,]+ out$")
+    )
 
     markdown = download(page, "#export-markdown", tmp_path / "book.md").read_text()
     assert markdown.startswith("# Files of the Keeper\n")

@@ -8,9 +8,9 @@ import pytest
 from bookgen.config import DEFAULT_PRICES, Settings
 from bookgen.generation.forms import BookForm
 from bookgen.generation.service import store_new_book
-from bookgen.generation.usage import cost_of, usage_line, usage_of
+from bookgen.generation.usage import cost_of, message_tokens, usage_line, usage_of
 from bookgen.storage.models import MessageKind, MessageStatus, Role
-from bookgen.storage.store import NewMessage, Store
+from bookgen.storage.store import MessageMeta, NewMessage, Store
 from bookgen.storage.toolkit import TokenUsage, Toolkit
 
 PRICES = DEFAULT_PRICES
@@ -133,3 +133,28 @@ def test_a_bad_price_table_is_refused(
     monkeypatch.setenv("BOOKGEN_PRICES", raw)
     with pytest.raises(ValueError, match="BOOKGEN_PRICES"):
         Settings()
+
+
+@pytest.mark.parametrize(
+    ("tokens", "line"),
+    [
+        ((1234, 567, False), "1,234 in · 567 out"),
+        ((1234, 567, True), "1,234 in · 567 out (estimated)"),
+        ((0, 0, False), ""),  # the author's own messages
+    ],
+)
+def test_a_messages_tokens(tokens: tuple[int, int, bool], line: str) -> None:
+    tokens_in, tokens_out, estimated = tokens
+    meta = MessageMeta(
+        1,
+        "assistant",
+        "outline",
+        None,
+        "complete",
+        "",
+        10,
+        prompt_tokens=tokens_in,
+        completion_tokens=tokens_out,
+        usage_estimated=estimated,
+    )
+    assert message_tokens(meta) == line
