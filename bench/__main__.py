@@ -152,7 +152,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         args.big_chapters, args.big_words = 30, 300
     else:
         args.words, args.window, args.first_count = 1500, 8.0, 20
-        args.stream_levels = [25, 50, 75, 100, 125, 150]
+        args.stream_levels = [25, 50, 75, 100, 125, 150, 175, 200, 225]
         args.two_worker_levels = [100, 125, 150, 175, 200, 225, 250]
         args.viewer_levels = [50, 100, 200, 300, 400]
         args.big_chapters, args.big_words = 30, 3300

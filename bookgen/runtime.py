@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from datetime import timedelta
 from functools import lru_cache
 
@@ -143,18 +144,29 @@ def prepare_database() -> None:
     migrate_to_head(get_settings().database_url)
 
 
+# Orphans one sweep takes at most. After a crash or a burst of queued books,
+# every worker then takes a batch in turn (sweeping again within a second while
+# orphans remain) and the books spread over the workers, instead of the first
+# worker to sweep taking them all.
+SWEEP_BATCH = 10
+
+
 async def recovery_loop() -> None:
     """Lifespan task: keep resuming generations whose runner died; on shutdown,
     drain this process's runners so nothing written is lost."""
     settings = get_settings()
     try:
         while True:
+            started: list[int] = []
             try:
-                started = await get_service().resume_orphans()
+                started = await get_service().resume_orphans(SWEEP_BATCH)
                 if started:
                     log.info("resumed generation for books %s", started)
             except Exception:  # keep sweeping; a database hiccup must not end it
                 log.exception("recovery sweep failed")
-            await asyncio.sleep(max(settings.lease_s / 3, 1.0))
+            if len(started) >= SWEEP_BATCH:  # more may wait: come back soon
+                await asyncio.sleep(random.uniform(0.2, 1.0))
+            else:
+                await asyncio.sleep(max(settings.lease_s / 3, 1.0))
     finally:
         await get_service().stop_runners()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import uuid
 from dataclasses import dataclass, field
 
@@ -497,15 +498,18 @@ class GenerationService:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     # --- recovery --------------------------------------------------------
-    async def resume_orphans(self) -> list[int]:
+    async def resume_orphans(self, batch: int | None = None) -> list[int]:
         """Start runners for books whose generation died (lease expired), or
-        that wait for a slot, as many as this worker has free slots."""
+        that wait for a slot: as many as this worker has free slots, and at
+        most ``batch``. Orphans are taken in random order, so workers sweeping
+        at once rarely reach for the same book."""
         free = self.settings.worker_concurrent_generations - len(self._runners)
-        started: list[int] = []
-        for book_id in await self.store.orphaned_books():
-            if len(started) >= free:
-                break
-            if book_id not in self._runners:
-                self.start(book_id)
-                started.append(book_id)
+        if batch is not None:
+            free = min(free, batch)
+        orphans = [
+            b for b in await self.store.orphaned_books() if b not in self._runners
+        ]
+        started = random.sample(orphans, min(free, len(orphans))) if free > 0 else []
+        for book_id in started:
+            self.start(book_id)
         return started

@@ -163,6 +163,7 @@ class BookState(AuthState):
     async def load_book(self):
         """on_load: show the book named by the URL, and keep it live."""
         self._watch_id = uuid.uuid4().hex
+        get_channels().watching(self.router.session.client_token, self._watch_id)
         self.notice = ""
         self.served_by = get_service().owner
         viewer = await self._viewer()
@@ -234,14 +235,15 @@ class BookState(AuthState):
                     if viewer is None:
                         break
                 if change is None:
+                    # Idle: checked against this worker's memory, not the
+                    # database or the state store (hundreds of tabs do this).
                     if not channels.transport.connected(token):
                         return None
-                    current = await get_service().store.get_book(book_id)
-                    if current is None or not viewer.can_view(current):
+                    if not channels.is_watching(token, watch_id):
+                        return None  # the tab moved on to another book
+                    current = channel.overview
+                    if current is None or not viewer.can_view(current.book):
                         break
-                    async with self:
-                        if self._watch_id != watch_id:
-                            return None
                     continue
                 seen, overview = change
                 if not viewer.can_view(overview.book):
@@ -251,6 +253,7 @@ class BookState(AuthState):
                         return None
                     self._apply(overview, viewer)
         finally:
+            channels.done_watching(token, watch_id)
             await channels.leave(book_id, member)
             async with self:
                 if self._watching == watch_id:

@@ -193,6 +193,21 @@ class Channels:
         self.hub, self.store, self.transport = hub, store, transport
         self.timestamps = timestamps
         self._channels: dict[int, BookChannel] = {}
+        # Each tab's current watch on this worker (its socket lives here): an
+        # older watcher of the tab sees it has been replaced without a state
+        # round trip.
+        self._watches: dict[str, str] = {}
+
+    def watching(self, token: str, watch_id: str) -> None:
+        """The tab ``token`` now watches under ``watch_id``; older watches end."""
+        self._watches[token] = watch_id
+
+    def is_watching(self, token: str, watch_id: str) -> bool:
+        return self._watches.get(token) == watch_id
+
+    def done_watching(self, token: str, watch_id: str) -> None:
+        if self._watches.get(token) == watch_id:
+            del self._watches[token]
 
     async def join(self, book_id: int, token: str) -> tuple[BookChannel, str | None]:
         """Start (or share) the book's feed and add the tab to its members."""

@@ -5,8 +5,11 @@ Written for Reflex 0.10.1 (``WRITTEN_FOR``). It relies on:
   the deltas the browser applies (``live`` travels as ``live_rx_state_``);
 - the shape of a state update on the socket: ``{"delta": {<full state name>:
   {<var + marker>: value}}}`` emitted as socket.io event ``"event"``;
-- ``App.event_namespace`` (the socket.io namespace) and its ``token_to_sid``
-  map, plus python-socketio's ``enter_room`` / ``leave_room`` / ``emit``;
+- ``App.event_namespace`` (the socket.io namespace), its token manager's
+  ``token_to_socket`` records (``sid``, ``instance_id``) and ``instance_id``
+  (the public ``token_to_sid`` copies the whole map on every read, and in a
+  Redis deployment lists other workers' sockets too), plus python-socketio's
+  ``enter_room`` / ``leave_room`` / ``emit``;
 - ``state.router.headers.cookie``: the ``Cookie`` header of the tab's
   websocket handshake, filled by the server from the connection (a client's
   event cannot override it) and left out when the router is serialized for the
@@ -86,16 +89,26 @@ class SocketRooms:
         # Set once the app is mounted; None while it compiles or in unit tests.
         return self._app.event_namespace
 
+    @staticmethod
+    def _local_sid(namespace: EventNamespace, token: str) -> str | None:
+        """The socket id of the tab if its socket is on this worker: one dict
+        lookup (hundreds of watchers ask every few seconds)."""
+        tokens = namespace._token_manager
+        record = tokens.token_to_socket.get(token)
+        if record is None or record.instance_id != tokens.instance_id:
+            return None
+        return record.sid
+
     def connected(self, token: str) -> bool:
         """The tab with this client token has a socket on this worker."""
         namespace = self._namespace()
-        return namespace is None or token in namespace.token_to_sid
+        return namespace is None or self._local_sid(namespace, token) is not None
 
     async def add(self, book_id: int, token: str) -> str | None:
         namespace = self._namespace()
         if namespace is None:
             return None
-        sid = namespace.token_to_sid.get(token)
+        sid = self._local_sid(namespace, token)
         if sid is not None:
             await namespace.enter_room(sid, self.room(book_id))
         return sid

@@ -7,6 +7,7 @@ them fails here with a message saying what to re-check.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import json
 from importlib.metadata import version
@@ -16,6 +17,7 @@ import pytest
 import reflex as rx
 from reflex.app import App, EventNamespace
 from reflex.state import State, StateUpdate
+from reflex.utils.token_manager import SocketRecord, TokenManager
 from reflex_base.utils.serializers import serialize
 
 from bookgen.state.book import BookState
@@ -51,7 +53,9 @@ def test_a_hand_built_update_equals_the_one_reflex_sends():
 
 def test_the_event_namespace_offers_what_the_rooms_use():
     assert isinstance(inspect.getattr_static(App, "event_namespace"), property)
-    assert isinstance(inspect.getattr_static(EventNamespace, "token_to_sid"), property)
+    tokens = TokenManager.create()
+    assert isinstance(tokens.token_to_socket, dict) and tokens.instance_id
+    assert {f.name for f in dataclasses.fields(SocketRecord)} >= {"sid", "instance_id"}
     for name in ("enter_room", "leave_room", "emit", "link_token_to_sid"):
         assert inspect.iscoroutinefunction(getattr(EventNamespace, name)), name
 
@@ -82,6 +86,14 @@ async def test_rooms_reach_exactly_the_sockets_of_a_book(mounted_app: App):
 
     rooms = SocketRooms(mounted_app, BookState, "live")
     assert rooms.connected("tab-0") and not rooms.connected("no-such-tab")
+    # A tab whose socket lives on another worker (Redis deployments list those
+    # too) is not connected here, and joins no room here.
+    tokens = namespace._token_manager
+    tokens.token_to_socket["tab-elsewhere"] = SocketRecord(
+        instance_id="another-worker", sid="sid-elsewhere"
+    )
+    assert not rooms.connected("tab-elsewhere")
+    assert await rooms.add(7, "tab-elsewhere") is None
     member = await rooms.add(7, "tab-0")
     assert member == sids[0]
     assert await rooms.add(7, "no-such-tab") is None
