@@ -7,15 +7,17 @@ its default, once. A blank variable means "use the default"; a bad value raises
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_core import PydanticUseDefault
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = [
     "DEFAULT_OFFLINE_MODEL",
+    "DEFAULT_PRICES",
     "Settings",
     "SettingsError",
     "environment_variables",
@@ -23,6 +25,16 @@ __all__ = [
 ]
 
 DEFAULT_OFFLINE_MODEL = "bookgen-offline"
+# US dollars per million tokens (in, out): list prices of a few OpenAI models
+# (November 2026); BOOKGEN_PRICES adds models or overrides these.
+DEFAULT_PRICES: dict[str, tuple[float, float]] = {
+    DEFAULT_OFFLINE_MODEL: (0.0, 0.0),
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4.1": (2.00, 8.00),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1-nano": (0.10, 0.40),
+}
 # The default model when an OpenAI-compatible endpoint is configured.
 DEFAULT_ENDPOINT_MODEL = "gpt-4o-mini"
 
@@ -140,6 +152,28 @@ class Settings(BaseSettings):
         default=50, ge=0, validation_alias="BOOKGEN_MAX_CONTINUES"
     )
 
+    # --- covers and usage -----------------------------------------------------
+    # An images model of the configured endpoint (e.g. gpt-image-1) paints cover
+    # art; blank (or offline): covers are drawn locally.
+    image_model: str = Field(default="", validation_alias="BOOKGEN_IMAGE_MODEL")
+    # JSON {"model": [dollars per million tokens in, out]}, merged over the
+    # defaults (DEFAULT_PRICES); the book page's estimated cost reads it.
+    # (Read as text and parsed below, so a blank value means the default.)
+    prices: Annotated[dict[str, tuple[float, float]], NoDecode] = Field(
+        default_factory=dict, validation_alias="BOOKGEN_PRICES"
+    )
+
+    # Before-validators run last-defined first: blanks are dropped before this.
+    @field_validator("prices", mode="before")
+    @classmethod
+    def _prices_from_json(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"not JSON: {exc}") from exc
+        return value
+
     @field_validator("*", mode="before")
     @classmethod
     def _blank_means_default(cls, value: object) -> object:
@@ -156,6 +190,25 @@ class Settings(BaseSettings):
         if url.startswith("postgres://"):
             return "postgresql://" + url.removeprefix("postgres://")
         return url
+
+    @field_validator("prices")
+    @classmethod
+    def _prices_not_negative(
+        cls, prices: dict[str, tuple[float, float]]
+    ) -> dict[str, tuple[float, float]]:
+        if any(p < 0 for pair in prices.values() for p in pair):
+            raise ValueError("prices must not be negative")
+        return prices
+
+    @property
+    def price_table(self) -> dict[str, tuple[float, float]]:
+        """Dollars per million tokens (in, out) by model: defaults, then ours."""
+        return {**DEFAULT_PRICES, **self.prices}
+
+    @property
+    def cover_art(self) -> bool:
+        """Covers are painted by the endpoint's images API (else drawn locally)."""
+        return bool(self.image_model) and not self.offline
 
     @property
     def auth_enabled(self) -> bool:

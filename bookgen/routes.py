@@ -15,6 +15,9 @@ __all__ = [
     "AUTH_CLAIM",
     "AUTH_LOGOUT",
     "BOOK",
+    "BOOK_COVER",
+    "BOOK_EPUB",
+    "BOOK_MARKDOWN",
     "DASHBOARD",
     "HEALTH",
     "INVITE_PARAM",
@@ -23,7 +26,10 @@ __all__ = [
     "METRICS",
     "SIGN_IN",
     "SIGN_UP",
+    "book_cover_url",
+    "book_epub_url",
     "book_id_from_path",
+    "book_markdown_url",
     "book_url",
     "claim_url",
     "invite_url",
@@ -39,6 +45,11 @@ BOOK = "/books/[bid]"
 # A message's text from a code-point offset (``?from=N``), as a Starlette route.
 # (The id is parsed by the handler, so a bad one is a 404, not a routing miss.)
 MESSAGE_TEXT = "/api/messages/{message_id}/text"
+# A book's files (Starlette routes; ids parsed by the handlers, as above):
+# exports of its current text, and its cover (``?size=thumb`` for the small one).
+BOOK_MARKDOWN = "/api/books/{book_id}/export.md"
+BOOK_EPUB = "/api/books/{book_id}/export.epub"
+BOOK_COVER = "/api/books/{book_id}/cover.png"
 # Operators: readiness (JSON, 200/503) and Prometheus metrics (Starlette routes).
 HEALTH = "/api/health"
 METRICS = "/metrics"
@@ -61,6 +72,21 @@ def book_url(book_id: object) -> str:
 def message_text_url(message_id: object) -> str:
     """Where a message's text is fetched (``message_id``: an int or a Var of one)."""
     return f"/api/messages/{message_id}/text"
+
+
+def book_markdown_url(book_id: object) -> str:
+    """The Markdown download of a book (``book_id``: an int or a Var of one)."""
+    return f"/api/books/{book_id}/export.md"
+
+
+def book_epub_url(book_id: object) -> str:
+    """The EPUB download of a book."""
+    return f"/api/books/{book_id}/export.epub"
+
+
+def book_cover_url(book_id: object, *, thumb: bool = False) -> str:
+    """A book's cover PNG; ``thumb``: the small copy pages show."""
+    return f"/api/books/{book_id}/cover.png" + ("?size=thumb" if thumb else "")
 
 
 def parse_id(raw: object) -> int | None:

@@ -12,21 +12,27 @@ import random
 from datetime import timedelta
 from functools import lru_cache
 
+import openai
+
 from bookgen.accounts import AccountPolicy, AccountService, LoginLimiter, Viewer
 from bookgen.accounts.claims import ClaimStore, make_claims
 from bookgen.config import get_settings
+from bookgen.generation.covers import CoverService
 from bookgen.generation.hub import Hub, LocalHub
 from bookgen.generation.service import GenerationService
 from bookgen.llm import make_provider
 from bookgen.state.live import Channels, LiveTransport
 from bookgen.storage.db import make_engine, migrate_to_head
 from bookgen.storage.store import Store
+from bookgen.storage.toolkit import Toolkit
 
 __all__ = [
     "get_accounts",
     "get_channels",
     "get_claims",
+    "get_covers",
     "get_service",
+    "get_toolkit",
     "prepare_database",
     "recovery_loop",
     "use_live_transport",
@@ -54,6 +60,27 @@ def get_service() -> GenerationService:
         hub=_make_hub(),
         settings=settings,
     )
+
+
+@lru_cache(maxsize=1)
+def get_toolkit() -> Toolkit:
+    """Usage, cover and author queries over the service's engine."""
+    return Toolkit(get_service().store.engine)
+
+
+@lru_cache(maxsize=1)
+def get_covers() -> CoverService:
+    """Stored covers; with BOOKGEN_IMAGE_MODEL, art from the endpoint's images API."""
+    settings = get_settings()
+    client = None
+    if settings.cover_art:
+        client = openai.AsyncOpenAI(
+            api_key=settings.openai_api_key or "not-needed",
+            base_url=settings.openai_base_url or None,
+            max_retries=1,
+            timeout=180.0,
+        )
+    return CoverService(get_toolkit(), settings, client)
 
 
 @lru_cache(maxsize=1)

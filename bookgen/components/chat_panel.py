@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from bookgen.components.book_files import message_usage
 from bookgen.components.history import load_older
 from bookgen.components.manuscript import live_text
 from bookgen.components.reactions import reaction_bar
@@ -49,6 +50,7 @@ def message_bubble(entry: ObjectVar[ThreadEntry]) -> rx.Component:
         body,
         rx.cond(entry.error, rx.text(entry.error, color="red", size="1")),
         reaction_bar(entry),
+        message_usage(entry.tokens),
         class_name=rx.cond(entry.is_user, "bubble user", "bubble assistant"),
         data_kind=entry.kind,
         data_status=entry.status,

@@ -14,12 +14,12 @@ import unicodedata
 from functools import cache
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont, features
+from PIL import Image, ImageDraw, ImageFont, ImageOps, features
 
 from bookgen.export.palettes import Palette, Rgb, palette_for
 from bookgen.export.text import one_line
 
-__all__ = ["COVER_SIZE", "render_cover"]
+__all__ = ["COVER_SIZE", "THUMB_WIDTH", "cover_on_art", "render_cover", "thumbnail"]
 
 COVER_SIZE = (1600, 2560)
 _FONT = (
@@ -40,6 +40,8 @@ _FALLBACK_FONTS = (
 _MAX_TITLE_SIZE, _MIN_TITLE_SIZE = 240, 72
 _MISSING_PROBE = "\U0010fffd"  # private use: no font draws it, so it shows .notdef
 _RTL = {"R", "AL", "RLE", "RLO", "RLI"}
+THUMB_WIDTH = 400
+_WHITE = (255, 255, 255)
 
 
 def render_cover(title: str, author: str, genre: str) -> bytes:
@@ -61,6 +63,45 @@ def render_cover(title: str, author: str, genre: str) -> bytes:
         )
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def cover_on_art(art_png: bytes, title: str, author: str) -> bytes:
+    """Generated art cropped to ``COVER_SIZE`` with title and author set on it.
+
+    Image models misspell text, so the words are always set here; a shade at
+    the head and foot keeps white type legible on any picture.
+    """
+    with Image.open(io.BytesIO(art_png)) as art:
+        image = ImageOps.fit(art.convert("RGB"), COVER_SIZE, Image.Resampling.LANCZOS)
+    shade = Image.new("L", COVER_SIZE, 0)
+    draw_shade = ImageDraw.Draw(shade)
+    width, height = COVER_SIZE
+    for y in range(0, 1200):
+        draw_shade.line((0, y, width, y), fill=round(190 * (1 - y / 1200) ** 1.5))
+    for y in range(1950, height):
+        draw_shade.line((0, y, width, y), fill=round(200 * ((y - 1950) / 610) ** 1.2))
+    image = Image.composite(Image.new("RGB", COVER_SIZE, (0, 0, 0)), image, shade)
+    draw = ImageDraw.Draw(image)
+    _title(draw, one_line(title), top=160, bottom=1000, fill=_WHITE)
+    if author_line := one_line(author):
+        _single_line(
+            draw, author_line.upper(), y=2400, size=82, fill=_WHITE, tracking=0.18
+        )
+    return _png(image)
+
+
+def thumbnail(png: bytes, width: int = THUMB_WIDTH) -> bytes:
+    """A smaller copy of a cover, for pages that show many."""
+    with Image.open(io.BytesIO(png)) as image:
+        height = round(image.height * width / image.width)
+        small = image.convert("RGB").resize((width, height), Image.Resampling.LANCZOS)
+    return _png(small)
+
+
+def _png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
 
 

@@ -398,6 +398,7 @@ class MessageStreamer:
             totals.prompt_tokens += stats.prompt_tokens
             totals.completion_tokens += stats.completion_tokens
             totals.chunks += stats.chunks
+            totals.usage_estimated = totals.usage_estimated or stats.usage_estimated
             totals.finish_reason = stats.finish_reason
 
     async def _consume(
@@ -511,6 +512,7 @@ class MessageStreamer:
                 error=error,
                 prompt_tokens=stats.prompt_tokens,
                 completion_tokens=stats.completion_tokens,
+                usage_estimated=stats.usage_estimated,
             )
         )
         # None only if the message was deleted meanwhile: report what we wrote.
@@ -534,5 +536,6 @@ def _estimate_missing_usage(
     """Servers that report no usage still count against the daily allowance."""
     if not stats.completion_tokens and written:
         stats.completion_tokens = estimate_tokens(written)
+        stats.usage_estimated = True
         if not stats.prompt_tokens:
             stats.prompt_tokens = sum(estimate_tokens(m["content"]) for m in prompt)

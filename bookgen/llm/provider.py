@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import email.utils
 import json
+import logging
 from collections.abc import AsyncGenerator, AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -38,6 +39,11 @@ __all__ = [
 
 ChatMessage = dict[str, str]
 
+log = logging.getLogger(__name__)
+
+# Statuses with which some OpenAI-compatible servers refuse ``stream_options``.
+_OPTION_REFUSED = (400, 422)
+
 
 @dataclass
 class StreamStats:
@@ -47,6 +53,8 @@ class StreamStats:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     chunks: int = field(default=0)
+    # The stream ended without usage, so the tokens were estimated from text.
+    usage_estimated: bool = False
 
 
 class LLMProvider(Protocol):
@@ -76,6 +84,9 @@ class OpenAIProvider:
     def __init__(self, client: openai.AsyncOpenAI, *, offline: bool = False) -> None:
         self.client = client
         self.offline = offline
+        # This endpoint refused ``stream_options``: never sent again (the
+        # process has one provider per endpoint).
+        self.usage_option_refused = False
 
     async def stream(
         self,
@@ -87,16 +98,8 @@ class OpenAIProvider:
     ) -> AsyncGenerator[str, None]:
         finish: str | None = None  # this call's; ``stats`` spans every attempt
         try:
-            async with (
-                _translate_errors(),
-                self.client.chat.completions.with_streaming_response.create(
-                    model=model,
-                    messages=messages,  # type: ignore[arg-type]
-                    stream=True,
-                    max_tokens=max(1, max_tokens),
-                    stream_options={"include_usage": True},
-                ) as response,
-            ):
+            async with _translate_errors(), AsyncExitStack() as stack:
+                response = await self._open(stack, messages, model, max_tokens)
                 async for line in response.iter_lines():
                     chunk = _parse_event(line)
                     if chunk is None:
@@ -121,6 +124,55 @@ class OpenAIProvider:
             # retrying would ask the model to continue a finished text.
         if finish is None:
             raise StreamInterrupted("the stream ended without a finish reason")
+
+    async def _open(
+        self,
+        stack: AsyncExitStack,
+        messages: list[ChatMessage],
+        model: str,
+        max_tokens: int,
+    ) -> Any:
+        """Send the request, asking for usage unless this endpoint refused that.
+
+        A 400/422 answer that names ``stream_options`` is retried once without
+        it; if that one is accepted, the endpoint is remembered. Any other
+        client error is the caller's, as before (it is not retried).
+        """
+        create = self.client.chat.completions.with_streaming_response.create
+        request: dict[str, Any] = {
+            "model": model,
+            "messages": messages,
+            "stream": True,
+            "max_tokens": max(1, max_tokens),
+        }
+        if self.usage_option_refused:
+            return await stack.enter_async_context(create(**request))
+        try:
+            return await stack.enter_async_context(
+                create(**request, stream_options={"include_usage": True})
+            )
+        except openai.APIStatusError as exc:
+            if not _refuses_usage_option(exc):
+                raise
+            refused = exc
+        response = await stack.enter_async_context(create(**request))
+        self.usage_option_refused = True
+        log.warning(
+            "%s refused stream_options (HTTP %s); asking without it from now on, "
+            "so usage is estimated: %s",
+            self.client.base_url,
+            refused.status_code,
+            refused.message,
+        )
+        return response
+
+
+def _refuses_usage_option(exc: openai.APIStatusError) -> bool:
+    """A 400/422 whose message or body names the usage option."""
+    if exc.status_code not in _OPTION_REFUSED:
+        return False
+    said = f"{exc.message} {exc.body}".lower()
+    return "stream_options" in said or "include_usage" in said
 
 
 _DONE: dict[str, Any] = {}

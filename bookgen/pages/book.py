@@ -6,6 +6,7 @@ import reflex as rx
 
 from bookgen import routes
 from bookgen.components import chat_panel, manuscript, signed_in_page
+from bookgen.components.book_files import book_files
 from bookgen.state.book import BookState
 
 __all__ = ["book_page", "not_found"]
@@ -28,6 +29,7 @@ def book_page() -> rx.Component:
             rx.flex(
                 rx.box(
                     rx.link("← All books", href=routes.DASHBOARD, size="2"),
+                    book_files(BookState.book_id, BookState.title, BookState.usage),
                     chat_panel(),
                     class_name="left",
                 ),

@@ -7,6 +7,7 @@ from reflex.vars import ObjectVar
 
 from bookgen import routes
 from bookgen.components import form_field, signed_in_page
+from bookgen.components.book_files import cover_thumb
 from bookgen.components.book_filters import book_filters, more_books_note
 from bookgen.state.dashboard import DashboardState
 from bookgen.state.views import BookCard
@@ -116,9 +117,13 @@ def new_book_form() -> rx.Component:
 def book_row(book: ObjectVar[BookCard]) -> rx.Component:
     return rx.link(
         rx.hstack(
+            cover_thumb(book.id, book.title, class_name="cover-thumb"),
             rx.vstack(
                 rx.text(book.title, weight="bold"),
                 rx.text(book.updated, size="1", color_scheme="gray"),
+                rx.text(
+                    book.usage, size="1", color_scheme="gray", class_name="card-usage"
+                ),
                 spacing="0",
                 flex="1",
             ),

@@ -27,6 +27,7 @@ from bookgen.config import get_settings
 from bookgen.generation.hub import ChangeEvent
 from bookgen.generation.outline import count_notice
 from bookgen.generation.service import FEEDBACK_TOO_LONG, ActionResult
+from bookgen.generation.usage import usage_line
 from bookgen.runtime import get_channels, get_service, viewer_for
 from bookgen.state.auth import AuthState
 from bookgen.state.edit_presence import keep_alive, tab_left
@@ -82,6 +83,8 @@ async def _older_page(book_id: int, since: int, before: int) -> ThreadPage:
 
 class BookState(AuthState):
     found: rx.Field[bool] = rx.field(True)
+    # The book shown (0: none); its files' URLs are built from it.
+    book_id: rx.Field[int] = rx.field(0)
     title: rx.Field[str] = rx.field("")
     status: rx.Field[BookStatus | None] = rx.field(None)
     chapter_count: rx.Field[int] = rx.field(0)
@@ -102,6 +105,8 @@ class BookState(AuthState):
     sharing: rx.Field[Sharing] = rx.field(Sharing.PRIVATE)
     # Others with an editor open on this book ("Ana is editing chapter 3").
     editors: rx.Field[list[EditorView]] = rx.field(default_factory=list)
+    # "12,345 tokens in · 6,789 out · est. $0.01" (generation/usage.py).
+    usage: rx.Field[str] = rx.field("")
     # When the outline awaiting approval lists a different number of chapters.
     outline_notice: rx.Field[str] = rx.field("")
     # Random id of the worker process serving this tab (shows up in tests/ops).
@@ -159,6 +164,7 @@ class BookState(AuthState):
         self.chapter_count = self.chapters_done = self.percent_done = 0
         self.thread, self.outline, self.chapters = [], None, []
         self.editors = []
+        self.book_id, self.usage = 0, ""
         self.can_act = self.is_author = False
         self.sharing = Sharing.PRIVATE
         self._version = 0
@@ -227,6 +233,8 @@ class BookState(AuthState):
         book = ov.book
         self.found = True
         self.title, self.status = book.title, BookStatus(book.status)
+        self.book_id = book.id or 0
+        self.usage = usage_line(ov.usage, book.model, get_settings().price_table)
         self._version = book.version
         self.chapter_count, self.chapters_done = book.chapter_count, book.chapters_done
         self.percent_done = percent_done(book.chapters_done, book.chapter_count)

@@ -9,10 +9,12 @@ from bookgen.accounts import Viewer
 from bookgen.config import get_settings
 from bookgen.generation import limits
 from bookgen.generation.forms import BookForm, FormError
-from bookgen.runtime import get_service
+from bookgen.generation.usage import usage_line
+from bookgen.runtime import get_service, get_toolkit
 from bookgen.state.auth import AuthState
 from bookgen.state.views import BookCard, book_card
 from bookgen.storage.models import DASHBOARD_PAGE, SEARCH_CHARS, BookStatus
+from bookgen.storage.store import TokenUsage
 
 __all__ = ["DashboardState"]
 
@@ -31,7 +33,14 @@ async def _visible_books(
     page = await get_service().store.book_search.find(
         user_id=user_id, title=title, status=status, limit=DASHBOARD_PAGE
     )
-    return [book_card(b) for b in page.books if viewer.can_view(b)], page.more
+    visible = [b for b in page.books if viewer.can_view(b)]
+    usage = await get_toolkit().usage_by_book([b.id for b in visible if b.id])
+    prices = get_settings().price_table
+    cards = [
+        book_card(b, usage_line(usage.get(b.id or 0, TokenUsage()), b.model, prices))
+        for b in visible
+    ]
+    return cards, page.more
 
 
 class DashboardState(AuthState):

@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import TypedDict
 
 from bookgen.generation.outline import chapter_titles
+from bookgen.generation.usage import message_tokens
 from bookgen.storage.models import (
     ActionPolicy,
     Book,
@@ -94,6 +95,8 @@ class ThreadEntry(TextView):
     in_manuscript: bool
     # One per reaction of REACTIONS, in its order; empty while nobody reacted.
     reactions: list[ReactionView] = field(default_factory=list)
+    # The tokens this reply used (generation/usage.py), "" for none.
+    tokens: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,6 +119,8 @@ class BookCard:
     # 0-100, the share of chapters written.
     percent_done: int
     updated: str
+    # Tokens and estimated cost (generation/usage.py); "" when not known.
+    usage: str = ""
 
 
 class Sharing(StrEnum):
@@ -208,6 +213,7 @@ def thread_entries(
             is_user=m.role == Role.USER,
             in_manuscript=m.kind == MessageKind.CHAPTER,
             reactions=_reaction_views(m.id, counts, mine),
+            tokens=message_tokens(m),
         )
         for m in messages
     ]
@@ -240,7 +246,7 @@ def chapter_views(ov: BookOverview) -> list[ChapterView]:
     ]
 
 
-def book_card(book: Book) -> BookCard:
+def book_card(book: Book, usage: str = "") -> BookCard:
     """One dashboard row."""
     assert book.id is not None, "only stored books are listed"
     return BookCard(
@@ -251,4 +257,5 @@ def book_card(book: Book) -> BookCard:
         chapter_count=book.chapter_count,
         percent_done=percent_done(book.chapters_done, book.chapter_count),
         updated=book.updated_at.strftime("%Y-%m-%d %H:%M UTC"),
+        usage=usage,
     )

@@ -31,9 +31,11 @@ __all__ = [
     "ActionPolicy",
     "Book",
     "BookBase",
+    "BookCover",
     "BookStatus",
     "Bounds",
     "Chunk",
+    "CoverArt",
     "Message",
     "MessageKind",
     "MessageStatus",
@@ -230,6 +232,8 @@ class Message(SQLModel, table=True):
     # Bumped by every edit of a finished message (storage/edits.py): the
     # optimistic-concurrency check, and what makes viewers fetch the text anew.
     version: int = 0
+    # The stream ended without the provider's usage: the tokens are estimated.
+    usage_estimated: bool = False
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -240,3 +244,28 @@ class Chunk(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     message_id: int = Field(foreign_key="message.id", index=True)
     text: str
+
+
+class CoverArt(StrEnum):
+    """Where a stored cover's picture came from, and whether art is on its way."""
+
+    LOCAL = "local"  # drawn by Pillow from the metadata (export/cover.py)
+    PENDING = "pending"  # the images API was asked; the local cover stands in
+    ART = "art"  # generated art with title and author set on it locally
+    FAILED = "failed"  # the images API failed; the local cover stays
+
+
+class BookCover(SQLModel, table=True):
+    """A book's cover PNG, made once and served from here (ETag = ``etag``)."""
+
+    __tablename__ = "book_cover"  # pyright: ignore[reportAssignmentType]
+
+    book_id: int = Field(foreign_key="book.id", primary_key=True)
+    # What the picture was made from (title, author, genre): a change redraws it.
+    source_key: str = Field(max_length=64)
+    etag: str = Field(max_length=64)
+    art: str = Field(default=CoverArt.LOCAL, max_length=16)
+    png: bytes
+    # A small copy for the dashboard and the book page.
+    thumb_png: bytes
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
-from sqlalchemy import ColumnElement, delete, func, or_, update
+from sqlalchemy import ColumnElement, Integer, cast, delete, func, or_, update
 from sqlalchemy import select as sql_select
 from sqlalchemy import text as sql_text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -50,6 +50,7 @@ __all__ = [
     "Started",
     "Store",
     "ThreadPage",
+    "TokenUsage",
     "is_row_id",
 ]
 
@@ -105,6 +106,25 @@ class MessageMeta:
     error: str
     length: int  # code points of text so far, chunk log included
     version: int = 0  # bumped by each edit (storage/edits.py)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    usage_estimated: bool = False  # the stream ended without the provider's usage
+
+
+@dataclass(frozen=True)
+class TokenUsage:
+    """Tokens a book (or a message) cost; ``estimated`` if any count is a guess."""
+
+    tokens_in: int = 0
+    tokens_out: int = 0
+    estimated: bool = False
+
+    def __add__(self, other: TokenUsage) -> TokenUsage:
+        return TokenUsage(
+            self.tokens_in + other.tokens_in,
+            self.tokens_out + other.tokens_out,
+            self.estimated or other.estimated,
+        )
 
 
 @dataclass
@@ -127,6 +147,8 @@ class BookOverview:
     reactions: list[ReactionRow] = field(default_factory=list)
     # Tabs with an editor open on a message of the book (storage/edits.py).
     editors: list[Editor] = field(default_factory=list)
+    # Tokens of every message of the book (the window above may hold fewer).
+    usage: TokenUsage = field(default_factory=lambda: TokenUsage())
 
 
 @dataclass
@@ -295,6 +317,7 @@ class Store:
             outline_ids = [m.id for m in metas if m.kind == MessageKind.OUTLINE]
             outline = await s.get(Message, outline_ids[-1]) if outline_ids else None
             reactions = await reaction_rows(s, newest)
+            usage = await _book_usage(s, book_id)
         editors = await self.edits.editors(book_id)
         return BookOverview(
             book,
@@ -304,6 +327,7 @@ class Store:
             has_older=has_older,
             reactions=reactions,
             editors=editors,
+            usage=usage,
         )
 
     async def thread_page(
@@ -605,6 +629,7 @@ class Store:
         error: str = "",
         prompt_tokens: int = 0,
         completion_tokens: int = 0,
+        usage_estimated: bool = False,
     ) -> str | None:
         """Fold the chunk log into the message and give it a final status.
 
@@ -620,6 +645,7 @@ class Store:
             msg.status, msg.error = status, error
             msg.prompt_tokens += prompt_tokens
             msg.completion_tokens += completion_tokens
+            msg.usage_estimated = msg.usage_estimated or usage_estimated
             msg.updated_at = utcnow()
             return msg.content
 
@@ -721,11 +747,24 @@ async def _latest_outline(s: AsyncSession, book_id: int) -> str:
     return rows.first() or ""
 
 
+async def _book_usage(s: AsyncSession, book_id: int) -> TokenUsage:
+    """The book's tokens, summed over all its messages."""
+    rows = await s.exec(
+        select(
+            func.coalesce(func.sum(Message.prompt_tokens), 0),
+            func.coalesce(func.sum(Message.completion_tokens), 0),
+            func.max(cast(col(Message.usage_estimated), Integer)),
+        ).where(col(Message.book_id) == book_id)
+    )
+    tokens_in, tokens_out, estimated = rows.one()
+    return TokenUsage(int(tokens_in or 0), int(tokens_out or 0), bool(estimated))
+
+
 async def _metas(s: AsyncSession, ids: list[int]) -> list[MessageMeta]:
     """These messages' metadata in id order, lengths including the chunk log."""
     if not ids:
         return []
-    # Eight columns: more than sqlmodel's typed select takes, so Core.
+    # Eleven columns: more than sqlmodel's typed select takes, so Core.
     connection = await s.connection()
     rows = (
         await connection.execute(
@@ -738,6 +777,9 @@ async def _metas(s: AsyncSession, ids: list[int]) -> list[MessageMeta]:
                 col(Message.error),
                 func.length(Message.content),
                 col(Message.version),
+                col(Message.prompt_tokens),
+                col(Message.completion_tokens),
+                col(Message.usage_estimated),
             )
             .where(col(Message.id).in_(ids))
             .order_by(col(Message.id))
@@ -762,8 +804,12 @@ async def _metas(s: AsyncSession, ids: list[int]) -> list[MessageMeta]:
             error,
             int(n or 0) + tails.get(mid, 0),
             version,
+            prompt_tokens=int(tokens_in or 0),
+            completion_tokens=int(tokens_out or 0),
+            usage_estimated=bool(estimated),
         )
-        for mid, role, kind, chapter, status, error, n, version in rows
+        for mid, role, kind, chapter, status, error, n, version, *usage in rows
+        for tokens_in, tokens_out, estimated in (usage,)
         if mid is not None  # a primary key; typed optional only before insert
     ]
 

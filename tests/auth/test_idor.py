@@ -88,6 +88,15 @@ async def test_a_private_book_is_not_found_for_b(auth_app: AuthApp) -> None:
         assert auth_app.http_get(path, b)[0] == 404
         assert auth_app.http_get(path, team.admin.token)[0] == 200
 
+    # So do the book's files: its exports and its cover.
+    for kind in ("export.md", "export.epub", "cover.png"):
+        missing_book = auth_app.http_get(f"/api/books/{MAX_ROW_ID}/{kind}", b)
+        assert missing_book == (404, "no such book")
+        assert auth_app.http_get(f"/api/books/{team.private_book}/{kind}", b) == (
+            missing_book
+        )
+    assert auth_app.tables() == before
+
 
 async def test_b_lists_only_books_b_may_see(auth_app: AuthApp) -> None:
     team = auth_app.team

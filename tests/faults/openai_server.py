@@ -117,6 +117,7 @@ class Call:
     max_tokens: int | None = None  # what the request asked for
     sent: str = ""  # content written to the socket before the reply ended or broke
     prompt: str = ""  # the last message's content
+    asked_usage: bool = False  # the request had stream_options.include_usage
 
 
 @dataclass
@@ -126,6 +127,9 @@ class FakeOpenAI:
     words: int = 400
     delay: float = 0.0  # seconds between content chunks
     echo_words: int = 0  # continuations repeat this many words before going on
+    # Refuse any request that has ``stream_options`` with this status (400, 422),
+    # as some OpenAI-compatible servers do; 0: accept it.
+    refuse_stream_options: int = 0
     calls: list[Call] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
     base_url: str = ""
@@ -183,7 +187,12 @@ class FakeOpenAI:
         fault = self._next_fault(task)
         call = Call(task, so_far if cut else None, _now(), fault, prompt=last)
         call.max_tokens = body.get("max_tokens")
+        call.asked_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         self.calls.append(call)
+        if self.refuse_stream_options and "stream_options" in body:
+            return _error(
+                self.refuse_stream_options, "Unrecognized argument: stream_options", {}
+            )
         if fault is not None and fault.kind == "hang":
             await asyncio.sleep(fault.stall_s)  # not even the headers
         if fault is not None and fault.kind == "status":
