@@ -12,6 +12,7 @@ from tests.browser.helpers import (
     follow,
     fresh_text,
     norm,
+    poll,
     repeated_windows,
     wait_settled,
     wait_status,
@@ -62,6 +63,15 @@ def test_stop_then_continue_joins_without_seam(
 
     page.click("#continue-generation")
     wait_status(page, "writing", "complete", timeout=10)
+    # The runner reopens the stopped message a moment after the book turns
+    # `writing`; until then the stopped text would look settled and complete.
+    assert stopped.message
+    message_id = int(stopped.message.removeprefix("m"))
+    poll(
+        lambda: server.message(message_id).status != "stopped",
+        timeout=15,
+        what="the stopped chapter to be reopened",
+    )
     (live,) = follow([page], "#chapter-1", timeout=40)
     # Not the last live sample: the page's final state, once it holds all the
     # stored text (the tail may still be arriving when streaming ends).
