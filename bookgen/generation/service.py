@@ -255,26 +255,22 @@ class GenerationService:
         )
 
     async def choose_version(
-        self, book_id: int, chapter: int, *, keep_new: bool, author_id: int | None
+        self, book_id: int, candidate_id: int, *, keep_new: bool, author_id: int | None
     ) -> ActionResult:
-        """Keep the regenerated chapter, or the current one (nothing is deleted)."""
+        """Keep the regenerated chapter ``candidate_id``, or the current one
+        (nothing is deleted)."""
         snap = await self.store.snapshot(book_id)
         if snap is None:
             return ActionResult(False, "This book does not exist.")
         open_request = pending(snap.messages)
-        current = chapter_message(snap.messages, chapter)
-        if (
-            open_request is None
-            or open_request.chapter != chapter
-            or open_request.candidate_id is None
-            or not open_request.candidate_complete
-            or current is None
-            or current.id is None
-        ):
+        if open_request is None or open_request.candidate_id != candidate_id:
+            return ActionResult(False, NO_NEW_VERSION)
+        current = chapter_message(snap.messages, open_request.chapter)
+        if not open_request.candidate_complete or current is None or current.id is None:
             return ActionResult(False, NO_NEW_VERSION)
         choice = await self.store.redrafts.decide(
             book_id,
-            candidate_id=open_request.candidate_id,
+            candidate_id=candidate_id,
             chapter_id=current.id,
             keep=keep_new,
             author_id=author_id,
