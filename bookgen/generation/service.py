@@ -236,9 +236,10 @@ class GenerationService:
         )
 
     async def regenerate(
-        self, book_id: int, chapter: int, feedback: str = ""
+        self, book_id: int, chapter: object, feedback: object = ""
     ) -> ActionResult:
-        """Write a new version of a finished chapter beside it (redraft.py)."""
+        """Write a new version of a finished chapter beside it (redraft.py);
+        the chapter and the feedback are checked there, whatever their type."""
         snap = await self.store.snapshot(book_id)
         if snap is None:
             return ActionResult(False, "This book does not exist.")

@@ -209,7 +209,7 @@ async def test_hostile_requests_are_refused_and_store_nothing(
     service = make_service(store)
     book_id = await finished_book(service, chapters=2)
     before = await book_of(store, book_id)
-    result = await service.regenerate(book_id, chapter, feedback)  # type: ignore[arg-type]
+    result = await service.regenerate(book_id, chapter, feedback)
     assert not result.ok and result.reason
     after = await book_of(store, book_id)
     assert [m.id for m in after.messages] == [m.id for m in before.messages]
