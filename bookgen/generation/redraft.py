@@ -29,6 +29,7 @@ from bookgen.storage.store import NewMessage
 __all__ = [
     "CHAPTER_EDITED",
     "DECISIONS",
+    "FEEDBACK_NOT_TEXT",
     "NOT_FINISHED",
     "NO_NEW_VERSION",
     "REDRAFT_FEEDBACK_TOO_LONG",
@@ -51,6 +52,7 @@ ONE_AT_A_TIME = "Keep one version of the regenerated chapter first."
 REDRAFT_FEEDBACK_TOO_LONG = (
     f"Feedback on a chapter is limited to {REDRAFT_FEEDBACK_CHARS.high:,} characters."
 )
+FEEDBACK_NOT_TEXT = "Feedback must be text."
 NO_NEW_VERSION = "There is no finished new version of this chapter to choose."
 CHAPTER_EDITED = "The chapter was edited meanwhile; look at it again before choosing."
 
@@ -135,7 +137,7 @@ def redraft_refusal(
     """The request to store for regenerating ``chapter``, or why not (any
     argument may come from a hostile client)."""
     if not isinstance(feedback, str):
-        return REDRAFT_FEEDBACK_TOO_LONG
+        return FEEDBACK_NOT_TEXT
     wish = feedback.strip()
     if len(wish) > REDRAFT_FEEDBACK_CHARS.high:
         return REDRAFT_FEEDBACK_TOO_LONG

@@ -13,7 +13,11 @@ from __future__ import annotations
 import reflex as rx
 
 from bookgen.accounts import Viewer
-from bookgen.generation.redraft import NO_NEW_VERSION, REDRAFT_FEEDBACK_TOO_LONG
+from bookgen.generation.redraft import (
+    FEEDBACK_NOT_TEXT,
+    NO_NEW_VERSION,
+    REDRAFT_FEEDBACK_TOO_LONG,
+)
 from bookgen.runtime import get_service
 from bookgen.state.book import BookState
 from bookgen.state.views import RedraftView
@@ -43,12 +47,14 @@ class RedraftState(BookState):
     @rx.event
     def set_redraft_feedback(self, value: str):
         """Keep what the author types; the client may send anything, though."""
-        if not isinstance(value, str) or len(value) > REDRAFT_FEEDBACK_CHARS.high:
+        if not isinstance(value, str):
+            self.redraft_notice = FEEDBACK_NOT_TEXT
+        elif len(value) > REDRAFT_FEEDBACK_CHARS.high:
             self.redraft_notice = REDRAFT_FEEDBACK_TOO_LONG
-            return
-        self.redraft_feedback = value
-        if self.redraft_notice == REDRAFT_FEEDBACK_TOO_LONG:
-            self.redraft_notice = ""
+        else:
+            self.redraft_feedback = value
+            if self.redraft_notice in (FEEDBACK_NOT_TEXT, REDRAFT_FEEDBACK_TOO_LONG):
+                self.redraft_notice = ""
 
     async def _viewer_acting(self) -> Viewer | None:
         """The viewer if they may drive the book; else sets the notice."""
