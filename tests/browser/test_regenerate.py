@@ -1,5 +1,7 @@
 """Regenerating a chapter with feedback in tab A: tab B sees the new version
-stream live under the chapter; keeping it, both tabs show the new text."""
+stream live under the chapter; keeping it, both tabs show the new text.
+
+Runs against the production build and the dev server (React StrictMode)."""
 
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ def shows(page: Page, selector: str, text: str) -> bool:
     return s is not None and norm(s.text) == norm(text) and not s.streaming
 
 
+@pytest.mark.dev_server
 def test_regenerate_with_feedback_streams_to_another_tab_and_is_kept(
     page: Page, new_context: NewContext, server: Server
 ) -> None:
