@@ -9,6 +9,11 @@ from reflex.vars import ObjectVar, Var
 
 from bookgen import routes
 from bookgen.components.editor import edit_button, editing_notes, text_editor
+from bookgen.components.redraft import (
+    redraft_box,
+    redraft_controls,
+    regenerate_button,
+)
 from bookgen.components.sharing import sharing_control
 from bookgen.components.stream_text import stream_text
 from bookgen.state.book import BookState
@@ -61,7 +66,15 @@ def chapter_section(chapter: ObjectVar[ChapterView]) -> rx.Component:
                     _editable(chapter),
                     edit_button(chapter.number, "edit-chapter-" + n),
                 ),
+                rx.cond(
+                    chapter.status == MessageStatus.COMPLETE.value,
+                    regenerate_button(chapter.number, "regenerate-chapter-" + n),
+                ),
             ),
+        ),
+        rx.cond(
+            BookState.redraft_chapter == chapter.number,
+            redraft_controls(live_text),
         ),
         class_name="chapter",
     )
@@ -119,6 +132,7 @@ def manuscript() -> rx.Component:
                 class_name="outline",
             ),
         ),
+        redraft_box(),
         rx.foreach(BookState.chapters, chapter_section),
         class_name="manuscript",
     )

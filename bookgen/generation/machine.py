@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from bookgen.generation.continuity import StoryContext, story_context
 from bookgen.generation.outline import parse_outline
+from bookgen.generation.redraft import redraft_to_write
 from bookgen.storage.models import (
     ACTIVE_STATUSES,
     CHAPTER_COUNT,
@@ -213,4 +214,7 @@ def next_step(book: Book, messages: Sequence[Message]) -> Step | Finish | None:
             return Step(MessageKind.CHAPTER, chapter)
         if not _summary_current(messages, chapter):
             return Step(MessageKind.SUMMARY, chapter)
+    # A chapter to regenerate: after the summaries, so its prompt is current.
+    if (redraft := redraft_to_write(messages)) is not None:
+        return Step(MessageKind.REDRAFT, redraft)
     return Finish(BookStatus.COMPLETE)

@@ -188,6 +188,7 @@ def chapter_prompt(
     plan: CallPlan | None = None,
     text_so_far: str = "",
     firm: bool = False,
+    redraft: str | None = None,
 ) -> list[ChatMessage]:
     """One call of a chapter: stable parts first, then this chapter's task.
 
@@ -197,6 +198,8 @@ def chapter_prompt(
     next one named so the model does not write ahead, and what this call must
     write. ``summaries`` are earlier chapters' summaries in order, or a context
     already built. With ``text_so_far`` the call continues the chapter.
+    ``redraft`` (the author's feedback, maybe "") asks for a new version of a
+    chapter already written (generation/redraft.py).
     """
     context = (
         summaries
@@ -209,6 +212,7 @@ def chapter_prompt(
             f"{OUTLINE}:\n{trim_words_keeping_lines(outline, OUTLINE_WORDS)}\n",
             _story_blocks(context),
             _chapter_task(book, outline, chapter),
+            *([note] if (note := _redraft_note(redraft)) else []),
             _instruction(book, chapter, plan, text_so_far, firm),
         ]
     )
@@ -216,6 +220,18 @@ def chapter_prompt(
         {"role": "system", "content": SYSTEM_PROMPT},
         {"role": "user", "content": user},
     ]
+
+
+def _redraft_note(feedback: str | None) -> str:
+    """A new version of the chapter, shaped by the author's feedback if any."""
+    if feedback is None:
+        return ""
+    wish = " ".join(feedback.split()) or "a fresh take on this chapter"
+    return (
+        "This chapter was written before; write a new version of it, different "
+        "from the first, that follows the author's feedback.\n"
+        f"{labelled(FEEDBACK, wish)}\n"
+    )
 
 
 def trim_words_keeping_lines(text: str, words: int) -> str:

@@ -171,6 +171,8 @@ class ChapterReply:
     outline: str
     chapter: int
     context: StoryContext
+    # A new version of a written chapter: the author's feedback (maybe "").
+    redraft: str | None = None
 
     @property
     def max_calls(self) -> int:
@@ -188,6 +190,7 @@ class ChapterReply:
             plan=plan,
             text_so_far=text,
             firm=fruitless > 0,
+            redraft=self.redraft,
         )
         band = plan.band
         return ModelCall(

@@ -40,6 +40,15 @@ from bookgen.generation.machine import (
     next_step,
     resume_status,
 )
+from bookgen.generation.redraft import (
+    CHAPTER_EDITED,
+    NO_NEW_VERSION,
+    REDRAFT_FROM,
+    chapter_message,
+    pending,
+    redraft_feedback,
+    redraft_refusal,
+)
 from bookgen.generation.replies import (
     ChapterReply,
     OutlineReply,
@@ -60,6 +69,7 @@ from bookgen.storage.models import (
     Role,
     utcnow,
 )
+from bookgen.storage.redrafts import Choice
 from bookgen.storage.store import BookSnapshot, Counter, NewMessage, Started, Store
 
 __all__ = ["FEEDBACK_TOO_LONG", "ActionResult", "GenerationService", "store_new_book"]
@@ -224,6 +234,54 @@ class GenerationService:
             counter="continues",
             conflict="The book is already being written.",
         )
+
+    async def regenerate(
+        self, book_id: int, chapter: object, feedback: object = ""
+    ) -> ActionResult:
+        """Write a new version of a finished chapter beside it (redraft.py);
+        the chapter and the feedback are checked there, whatever their type."""
+        snap = await self.store.snapshot(book_id)
+        if snap is None:
+            return ActionResult(False, "This book does not exist.")
+        found = redraft_refusal(snap.book, snap.messages, chapter, feedback)
+        if isinstance(found, str):
+            return ActionResult(False, found)
+        return await self._start(
+            snap.book,
+            from_statuses=REDRAFT_FROM,
+            to_status=BookStatus.WRITING,
+            version=snap.book.version,
+            message=found,
+            conflict="The book changed meanwhile; try again.",
+        )
+
+    async def choose_version(
+        self, book_id: int, candidate_id: int, *, keep_new: bool, author_id: int | None
+    ) -> ActionResult:
+        """Keep the regenerated chapter ``candidate_id``, or the current one
+        (nothing is deleted)."""
+        snap = await self.store.snapshot(book_id)
+        if snap is None:
+            return ActionResult(False, "This book does not exist.")
+        open_request = pending(snap.messages)
+        if open_request is None or open_request.candidate_id != candidate_id:
+            return ActionResult(False, NO_NEW_VERSION)
+        current = chapter_message(snap.messages, open_request.chapter)
+        if not open_request.candidate_complete or current is None or current.id is None:
+            return ActionResult(False, NO_NEW_VERSION)
+        choice = await self.store.redrafts.decide(
+            book_id,
+            candidate_id=candidate_id,
+            chapter_id=current.id,
+            keep=keep_new,
+            author_id=author_id,
+        )
+        await self.hub.publish(ChangeEvent(book_id))
+        if choice == Choice.CONFLICT:
+            return ActionResult(False, CHAPTER_EDITED)
+        if choice == Choice.GONE:
+            return ActionResult(False, NO_NEW_VERSION)
+        return ActionResult(True)
 
     async def _decide(
         self,
@@ -466,6 +524,14 @@ class GenerationService:
         if step.kind == MessageKind.CHAPTER:
             return ChapterReply(
                 book, outline_text, chapter, chapter_context(messages, chapter)
+            )
+        if step.kind == MessageKind.REDRAFT:
+            return ChapterReply(
+                book,
+                outline_text,
+                chapter,
+                chapter_context(messages, chapter),
+                redraft=redraft_feedback(messages, chapter),
             )
         text = next(
             m.content

@@ -311,9 +311,18 @@ def _prose(
     return "\n\n".join(paragraphs)
 
 
-def _chapter(story: _Story, number: int, chapter_title: str | None) -> str:
+def _chapter(
+    story: _Story, number: int, chapter_title: str | None, feedback: str = ""
+) -> str:
+    """A chapter; a new version asked for with feedback is another draw."""
     rng = _seeded(
-        "chapter", story.title, story.premise, number, story.words, chapter_title or ""
+        "chapter",
+        story.title,
+        story.premise,
+        number,
+        story.words,
+        chapter_title or "",
+        *([feedback] if feedback else []),
     )
     return _prose(story, rng, story.words, chapter_title or "")
 
@@ -564,7 +573,7 @@ def write_reply(messages: list[Any]) -> str:
     elif kind == TaskKind.OUTLINE:
         full = _outline(story)
     elif kind == TaskKind.CHAPTER and number is not None:
-        full = _chapter(story, number, chapter_title)
+        full = _chapter(story, number, chapter_title, request.feedback or "")
         return _chapter_part(request, full, story, chapter_title)
     elif kind == TaskKind.SUMMARY and number is not None:
         full = _summary(story, number, chapter_title, request.chapter_text.strip())

@@ -44,12 +44,14 @@ from bookgen.state.history import (
 )
 from bookgen.state.views import (
     ChapterView,
+    RedraftView,
     Sharing,
     TextView,
     ThreadEntry,
     chapter_views,
     outline_view,
     percent_done,
+    redraft_view,
     thread_views,
 )
 from bookgen.storage.models import (
@@ -94,6 +96,8 @@ class BookState(AuthState):
     thread: rx.Field[list[ThreadEntry]] = rx.field(default_factory=list)
     outline: rx.Field[TextView | None] = rx.field(None)
     chapters: rx.Field[list[ChapterView]] = rx.field(default_factory=list)
+    # The new version of a chapter, until the author keeps one (state/redraft.py).
+    redraft: rx.Field[RedraftView | None] = rx.field(None)
     # The live tail, pushed by the channel as "m<id>:<offset>:<text>" (live.py).
     live: rx.Field[str] = rx.field("")
     feedback: rx.Field[str] = rx.field("")
@@ -138,6 +142,18 @@ class BookState(AuthState):
     @rx.var
     def awaiting_approval(self) -> bool:
         return self.status == BookStatus.AWAITING_APPROVAL
+
+    @rx.var
+    def can_regenerate(self) -> bool:
+        """A finished book, no new version waiting: a chapter may be rewritten."""
+        return (
+            self.can_act and self.status == BookStatus.COMPLETE and self.redraft is None
+        )
+
+    @rx.var
+    def redraft_chapter(self) -> int:
+        """The chapter whose new version is shown (0: none)."""
+        return self.redraft.number if self.redraft is not None else 0
 
     @rx.var
     def is_stopped(self) -> bool:
@@ -245,6 +261,7 @@ class BookState(AuthState):
         self.has_older = self._older_more if older else ov.has_older
         self.outline = outline_view(ov)
         self.chapters = chapter_views(ov)
+        self.redraft = redraft_view(ov)
         self.editors = editor_views(ov, tab_key(self.router.session.client_token))
         self.can_act = viewer.can_act(book)
         self.is_author = viewer.is_author(book)

@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import TypedDict
 
 from bookgen.generation.outline import chapter_titles
+from bookgen.generation.redraft import pending
 from bookgen.generation.usage import message_tokens
 from bookgen.storage.models import (
     ActionPolicy,
@@ -40,6 +41,7 @@ __all__ = [
     "BookCard",
     "ChapterView",
     "ReactionView",
+    "RedraftView",
     "Sharing",
     "TextView",
     "ThreadEntry",
@@ -47,6 +49,7 @@ __all__ = [
     "chapter_views",
     "outline_view",
     "percent_done",
+    "redraft_view",
     "thread_entries",
     "thread_views",
 ]
@@ -56,6 +59,12 @@ _LABELS = {
     MessageKind.FEEDBACK: "Your feedback",
     MessageKind.APPROVAL: "You approved the outline",
     MessageKind.OUTLINE: "Outline",
+}
+_CHAPTER_LABELS = {
+    MessageKind.REDRAFT_ASK: "You asked for a new version of chapter {n}",
+    MessageKind.REDRAFT: "New version of chapter {n}",
+    MessageKind.REDRAFT_KEEP: "You kept the new version of chapter {n}",
+    MessageKind.REDRAFT_DROP: "You kept chapter {n} as it was",
 }
 
 
@@ -105,6 +114,13 @@ class ChapterView(TextView):
 
     number: int
     title: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RedraftView(TextView):
+    """The new version of a chapter, streamed beside it until the author chooses."""
+
+    number: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -178,6 +194,8 @@ def _label(m: MessageMeta, titles: dict[int, str]) -> str:
         return f"Chapter {m.chapter}" + (f": {title}" if title else "")
     if kind == MessageKind.SUMMARY:
         return f"Summary of chapter {m.chapter}"
+    if kind in _CHAPTER_LABELS:
+        return _CHAPTER_LABELS[kind].format(n=m.chapter)
     return _LABELS[kind]
 
 
@@ -211,7 +229,7 @@ def thread_entries(
             label=_label(m, titles),
             error=m.error,
             is_user=m.role == Role.USER,
-            in_manuscript=m.kind == MessageKind.CHAPTER,
+            in_manuscript=m.kind in (MessageKind.CHAPTER, MessageKind.REDRAFT),
             reactions=_reaction_views(m.id, counts, mine),
             tokens=message_tokens(m),
         )
@@ -244,6 +262,19 @@ def chapter_views(ov: BookOverview) -> list[ChapterView]:
         )
         for n, m in sorted(latest.items())
     ]
+
+
+def redraft_view(ov: BookOverview) -> RedraftView | None:
+    """The undecided new version of a chapter, once it has started."""
+    open_request = pending(ov.messages)
+    if open_request is None or open_request.candidate_id is None:
+        return None
+    candidate = next(
+        (m for m in ov.messages if m.id == open_request.candidate_id), None
+    )
+    if candidate is None:
+        return None
+    return RedraftView(**_text_fields(candidate), number=open_request.chapter)
 
 
 def book_card(book: Book, usage: str = "") -> BookCard:

@@ -102,6 +102,23 @@ class MessageEdits:
             return SaveResult(SaveOutcome.NOT_EDITABLE)
         return SaveResult(SaveOutcome.CONFLICT, current[0], current[1])
 
+    async def save_within(
+        self,
+        s: AsyncSession,
+        message_id: int,
+        *,
+        book_id: int,
+        text: str,
+        base: int,
+        author_id: int | None,
+    ) -> SaveResult:
+        """``save`` inside the caller's transaction (which it must roll back
+        unless SAVED); a conflict is reported without the current text."""
+        try:
+            return await self._save(s, message_id, book_id, text, base, author_id)
+        except _Conflict:
+            return SaveResult(SaveOutcome.CONFLICT)
+
     async def _save(
         self,
         s: AsyncSession,

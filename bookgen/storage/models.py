@@ -24,6 +24,7 @@ __all__ = [
     "MAX_ROW_ID",
     "MODEL_NAME_CHARS",
     "PREMISE_CHARS",
+    "REDRAFT_FEEDBACK_CHARS",
     "SEARCH_CHARS",
     "THREAD_PAGE",
     "TITLE_CHARS",
@@ -78,6 +79,13 @@ class MessageKind(StrEnum):
     APPROVAL = "approval"
     CHAPTER = "chapter"
     SUMMARY = "summary"
+    # Regenerating one finished chapter (generation/redraft.py): the author's
+    # request (content: the feedback), the new version streamed beside the
+    # chapter, and the author's choice between the two.
+    REDRAFT_ASK = "redraft_ask"
+    REDRAFT = "redraft"
+    REDRAFT_KEEP = "redraft_keep"
+    REDRAFT_DROP = "redraft_drop"
 
 
 class MessageStatus(StrEnum):
@@ -127,6 +135,8 @@ CHAPTER_COUNT = Bounds(1, 50)
 WORDS_PER_CHAPTER = Bounds(200, 8_000)
 # An author's feedback on an outline.
 FEEDBACK_CHARS = Bounds(1, 4_000)
+# An author's (optional) feedback on a chapter to regenerate.
+REDRAFT_FEEDBACK_CHARS = Bounds(0, 2_000)
 # An author's edited outline or chapter (a chapter may reach ~60,000 characters;
 # the socket caps a message at 1 MB).
 EDIT_CHARS = Bounds(1, 200_000)

@@ -41,6 +41,7 @@ from bookgen.storage.models import (
 )
 from bookgen.storage.reaction_models import ReactionRow
 from bookgen.storage.reactions import Reactions, reaction_rows
+from bookgen.storage.redrafts import Redrafts
 
 __all__ = [
     "BookOverview",
@@ -187,6 +188,7 @@ class Store:
         self.reactions = Reactions(self._sessions)
         self.book_search = BookSearch(self._sessions)
         self.edits = MessageEdits(self._sessions)
+        self.redrafts = Redrafts(self._sessions, self.edits)
 
     # --- books -----------------------------------------------------------
     async def create_book(self, book: Book, request: NewMessage) -> Book:
@@ -719,14 +721,24 @@ async def _newest_ids(
     return sorted(ids[:limit]), len(ids) > limit
 
 
+_MANUSCRIPT_KINDS = [
+    MessageKind.CHAPTER,
+    MessageKind.REDRAFT_ASK,
+    MessageKind.REDRAFT,
+    MessageKind.REDRAFT_KEEP,
+    MessageKind.REDRAFT_DROP,
+]
+
+
 async def _manuscript_ids(s: AsyncSession, book_id: int) -> list[int]:
-    """The latest outline and the latest attempt at each chapter."""
+    """The latest outline and the latest attempt at each chapter (and the
+    latest of each chapter's regenerating messages: generation/redraft.py)."""
     chapters = await s.exec(
         select(func.max(Message.id))
         .where(col(Message.book_id) == book_id)
-        .where(col(Message.kind) == MessageKind.CHAPTER)
+        .where(col(Message.kind).in_(_MANUSCRIPT_KINDS))
         .where(col(Message.chapter).is_not(None))
-        .group_by(col(Message.chapter))
+        .group_by(col(Message.kind), col(Message.chapter))
     )
     outline = await s.exec(
         select(func.max(Message.id))

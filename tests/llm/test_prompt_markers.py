@@ -91,6 +91,14 @@ PROMPTS: dict[
         TaskKind.CHAPTER,
         2,
     ),
+    "new version of a chapter": (
+        lambda: prompts.chapter_prompt(
+            BOOK, OUTLINE, 2, ["One happened."], redraft=FEEDBACK
+        ),
+        chapter_task(2),
+        TaskKind.CHAPTER,
+        2,
+    ),
     "summary": (
         lambda: prompts.summary_prompt(BOOK, 2, CHAPTER),
         summary_task(2),
@@ -112,6 +120,7 @@ PROMPT_BUILDERS = {
     "revised outline": "outline_conversation",
     "outline piece": "outline_call",
     "chapter": "chapter_prompt",
+    "new version of a chapter": "chapter_prompt",
     "summary": "summary_prompt",
 }
 
@@ -141,7 +150,7 @@ def test_the_offline_model_reads_every_prompt(name: str):
     request = read_request(build())
     assert_understood(request, kind, chapter)
     assert not request.continuing
-    if kind == TaskKind.REVISE_OUTLINE:
+    if kind == TaskKind.REVISE_OUTLINE or name == "new version of a chapter":
         assert request.feedback == FEEDBACK
     if kind == TaskKind.SUMMARY:
         assert request.chapter_text == CHAPTER
@@ -159,6 +168,17 @@ def test_the_offline_model_reads_every_continuation(name: str):
     assert request.text_so_far == so_far
     continued = write_reply(prompts.continuation_prompt(build(), task, so_far))
     assert so_far + continued == reply
+
+
+def test_a_new_version_of_a_chapter_differs_and_follows_its_feedback():
+    chapter = write_reply(PROMPTS["chapter"][0]())
+    again = write_reply(PROMPTS["chapter"][0]())
+    redraft = write_reply(PROMPTS["new version of a chapter"][0]())
+    fresh = write_reply(
+        prompts.chapter_prompt(BOOK, OUTLINE, 2, ["One happened."], redraft="")
+    )
+    assert chapter == again  # the offline model is deterministic
+    assert len({chapter, redraft, fresh}) == 3
 
 
 def test_offline_outlines_have_the_chapter_lines_the_prompt_asks_for():
