@@ -117,7 +117,7 @@ def shoot(out: Path) -> None:
             "BOOKGEN_OFFLINE_WPS": "25",
         }
         with (
-            AppServer(env=env, log=Path(tmp) / "app.log").start() as app,
+            AppServer(env=env, log=Path(tmp) / "app.log") as app,
             sync_playwright() as pw,
         ):
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
