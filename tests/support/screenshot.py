@@ -2,14 +2,14 @@
 
 Starts the real app (production build, offline model, a fresh SQLite file),
 signs up an author, creates a small book, approves its outline, reacts to it,
-and shoots the page in Debian's Chromium while the second chapter streams:
+and shoots the page in Debian's Chromium while the first chapter streams:
 the chat panel, the cover, the downloads and the usage line on the left, the
 manuscript growing on the right.
 
     python -m tests.support.screenshot            # or --out PATH
 
-Needs what the browser tests need (``chromium``, ``playwright``); takes about
-a minute once the frontend is built.
+Needs what the browser tests need (``chromium``, ``playwright``), and Debian's
+``fonts-noto-color-emoji`` for the reaction buttons; takes about a minute.
 """
 
 from __future__ import annotations
@@ -53,11 +53,11 @@ BOOK = {
     "#book-genre": "Mystery",
     "#book-audience": "Adults",
     "#book-tone": "Atmospheric",
-    "#book-chapters": "3",
-    "#book-words": "400",
+    "#book-chapters": "2",
+    "#book-words": "300",
 }
-# Words of chapter 2 on the page when the picture is taken (mid-stream).
-CHAPTER_2_WORDS = 60
+# Words of chapter 1 on the page when the picture is taken (mid-stream).
+CHAPTER_WORDS = 60
 
 
 def _sign_up(page: Page) -> None:
@@ -88,23 +88,24 @@ def _write_book(page: Page) -> None:
     expect(page.locator("#book-status")).to_have_text("writing")
 
 
-def _wait_mid_chapter_2(page: Page) -> None:
-    """Chapter 1 is done and chapter 2 has some words, still streaming."""
+def _wait_mid_chapter(page: Page) -> None:
+    """Chapter 1 has some words, still streaming, and the cover is drawn."""
     page.wait_for_function(
         """(n) => {
-          const el = document.querySelector('#chapter-2');
+          const el = document.querySelector('#chapter-1');
           return !!el && el.innerText.split(/\\s+/).filter(Boolean).length >= n;
         }""",
-        arg=CHAPTER_2_WORDS,
+        arg=CHAPTER_WORDS,
     )
     page.wait_for_function(
         """() => { const img = document.querySelector('#cover-image');
                    return !!img && img.complete && img.naturalWidth > 0; }"""
     )
-    # Show the chapter being written, its heading at the top of the manuscript.
-    page.locator("#chapter-2").evaluate(
-        "el => el.closest('.chapter').scrollIntoView({block: 'start'})"
-    )
+    # Show the chapter being written, its newest words at the bottom (if the
+    # whole manuscript does not fit).
+    page.locator("#chapter-1").evaluate("el => el.scrollIntoView({block: 'end'})")
+    # The page is a little taller than the window: keep Stop in the picture.
+    page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
 
 
 def shoot(out: Path) -> None:
@@ -128,7 +129,7 @@ def shoot(out: Path) -> None:
                 page = context.new_page()
                 _sign_up(page)
                 _write_book(page)
-                _wait_mid_chapter_2(page)
+                _wait_mid_chapter(page)
                 out.parent.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=out)
             finally:
