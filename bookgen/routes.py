@@ -84,9 +84,16 @@ def book_epub_url(book_id: object) -> str:
     return f"/api/books/{book_id}/export.epub"
 
 
-def book_cover_url(book_id: object, *, thumb: bool = False) -> str:
-    """A book's cover PNG; ``thumb``: the small copy pages show."""
-    return f"/api/books/{book_id}/cover.png" + ("?size=thumb" if thumb else "")
+def book_cover_url(
+    book_id: object, *, thumb: bool = False, version: object = ""
+) -> str:
+    """A book's cover PNG; ``thumb``: the small copy pages show. ``version``
+    (a str or a Var of one; the route ignores it) changes the URL when the
+    picture changes, so an open page fetches the new one."""
+    url = f"/api/books/{book_id}/cover.png" + ("?size=thumb" if thumb else "")
+    if isinstance(version, str) and not version:
+        return url
+    return url + ("&" if thumb else "?") + f"v={version}"
 
 
 def parse_id(raw: object) -> int | None:

@@ -80,7 +80,7 @@ def get_covers() -> CoverService:
             max_retries=1,
             timeout=180.0,
         )
-    return CoverService(get_toolkit(), settings, client)
+    return CoverService(get_toolkit(), settings, client, hub=get_service().hub)
 
 
 @lru_cache(maxsize=1)

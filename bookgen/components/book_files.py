@@ -44,18 +44,28 @@ class BackendImage(rx.Component):
     loading: rx.Var[str]
 
 
-def cover_thumb(book_id: rx.Var[int] | int, title: rx.Var[str] | str, **props: Any):
-    """A book's cover, small (the stored thumbnail), loaded when scrolled to."""
+def cover_thumb(
+    book_id: rx.Var[int] | int,
+    title: rx.Var[str] | str,
+    version: rx.Var[str] | str = "",
+    **props: Any,
+):
+    """A book's cover, small (the stored thumbnail), loaded when scrolled to;
+    a new ``version`` (painted art landed) makes the browser fetch it anew."""
     return BackendImage.create(
-        path=routes.book_cover_url(book_id, thumb=True),
+        path=routes.book_cover_url(book_id, thumb=True, version=version),
         alt=title,
         loading="lazy",
         **props,
     )
 
 
-def book_cover(book_id: rx.Var[int], title: rx.Var[str]) -> rx.Component:
-    return cover_thumb(book_id, title, id="cover-image", class_name="book-cover")
+def book_cover(
+    book_id: rx.Var[int], title: rx.Var[str], version: rx.Var[str]
+) -> rx.Component:
+    return cover_thumb(
+        book_id, title, version, id="cover-image", class_name="book-cover"
+    )
 
 
 def message_usage(tokens: rx.Var[str]) -> rx.Component:
@@ -73,11 +83,14 @@ def _download(label: str, path: str, element_id: str) -> rx.Component:
 
 
 def book_files(
-    book_id: rx.Var[int], title: rx.Var[str], usage: rx.Var[str]
+    book_id: rx.Var[int],
+    title: rx.Var[str],
+    usage: rx.Var[str],
+    cover_version: rx.Var[str],
 ) -> rx.Component:
     """The book page's cover, its two downloads, and what it has cost."""
     return rx.hstack(
-        book_cover(book_id, title),
+        book_cover(book_id, title, cover_version),
         rx.vstack(
             rx.text("Download", size="2", weight="bold"),
             rx.hstack(

@@ -5,7 +5,9 @@ a dashboard of a thousand books draws nothing twice. With ``BOOKGEN_IMAGE_MODEL`
 set (and an endpoint configured), the first request also claims the painting
 of art in the background; meanwhile, and whenever painting fails, the local
 cover is served. Title and author are always set on the art locally: image
-models misspell text.
+models misspell text. When art is stored, a ``ChangeEvent`` tells every open
+tab of the book, whose overview then carries the art's ETag as the cover's
+version (its URL changes, so the browser fetches the art).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import openai
 
 from bookgen.config import Settings
 from bookgen.export.cover import cover_on_art, render_cover, thumbnail
+from bookgen.generation.hub import ChangeEvent, Hub
 from bookgen.storage.models import Book, CoverArt
 from bookgen.storage.toolkit import CoverMeta, Toolkit
 
@@ -75,10 +78,13 @@ class CoverService:
         toolkit: Toolkit,
         settings: Settings,
         client: openai.AsyncOpenAI | None = None,
+        hub: Hub | None = None,
     ) -> None:
         self.toolkit = toolkit
         self.settings = settings
         self.client = client
+        # Where the art's arrival is announced to the book's open tabs.
+        self.hub = hub
         # Paintings running in this process (kept so they are not collected).
         self.painting: dict[int, asyncio.Task[None]] = {}
 
@@ -135,7 +141,7 @@ class CoverService:
             )
             await self.toolkit.art_failed(book.id)
             return
-        await self.toolkit.save_art(
+        stored = await self.toolkit.save_art(
             book.id,
             source_key=_source_key(book, author),
             etag=_etag(png),
@@ -143,6 +149,11 @@ class CoverService:
             thumb=small,
         )
         log.info("cover art for book %s stored", book.id)
+        if stored and self.hub is not None:
+            try:
+                await self.hub.publish(ChangeEvent(book.id))
+            except Exception as exc:  # the art is stored; tabs see it on reload
+                log.warning("cover art for book %s not announced: %r", book.id, exc)
 
     async def _generate(self, book: Book) -> bytes:
         """PNG (or any image Pillow reads) bytes from the images API."""

@@ -29,7 +29,12 @@ def book_page() -> rx.Component:
             rx.flex(
                 rx.box(
                     rx.link("← All books", href=routes.DASHBOARD, size="2"),
-                    book_files(BookState.book_id, BookState.title, BookState.usage),
+                    book_files(
+                        BookState.book_id,
+                        BookState.title,
+                        BookState.usage,
+                        BookState.cover_version,
+                    ),
                     chat_panel(),
                     class_name="left",
                 ),

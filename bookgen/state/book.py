@@ -111,6 +111,8 @@ class BookState(AuthState):
     editors: rx.Field[list[EditorView]] = rx.field(default_factory=list)
     # "12,345 tokens in · 6,789 out · est. $0.01" (generation/usage.py).
     usage: rx.Field[str] = rx.field("")
+    # The painted cover's ETag ("" for the drawn one): in the cover's URL.
+    cover_version: rx.Field[str] = rx.field("")
     # When the outline awaiting approval lists a different number of chapters.
     outline_notice: rx.Field[str] = rx.field("")
     # Random id of the worker process serving this tab (shows up in tests/ops).
@@ -180,7 +182,7 @@ class BookState(AuthState):
         self.chapter_count = self.chapters_done = self.percent_done = 0
         self.thread, self.outline, self.chapters = [], None, []
         self.editors = []
-        self.book_id, self.usage = 0, ""
+        self.book_id, self.usage, self.cover_version = 0, "", ""
         self.can_act = self.is_author = False
         self.sharing = Sharing.PRIVATE
         self._version = 0
@@ -251,6 +253,7 @@ class BookState(AuthState):
         self.title, self.status = book.title, BookStatus(book.status)
         self.book_id = book.id or 0
         self.usage = usage_line(ov.usage, book.model, get_settings().price_table)
+        self.cover_version = ov.cover_version
         self._version = book.version
         self.chapter_count, self.chapters_done = book.chapter_count, book.chapters_done
         self.percent_done = percent_done(book.chapters_done, book.chapter_count)

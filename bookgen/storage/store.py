@@ -30,7 +30,9 @@ from bookgen.storage.models import (
     THREAD_PAGE,
     ActionPolicy,
     Book,
+    BookCover,
     Chunk,
+    CoverArt,
     Message,
     MessageKind,
     MessageStatus,
@@ -150,6 +152,9 @@ class BookOverview:
     editors: list[Editor] = field(default_factory=list)
     # Tokens of every message of the book (the window above may hold fewer).
     usage: TokenUsage = field(default_factory=lambda: TokenUsage())
+    # The painted cover art's ETag ("" while the drawn cover stands): part of
+    # the cover's URL, so open tabs fetch the art when it lands.
+    cover_version: str = ""
 
 
 @dataclass
@@ -319,7 +324,7 @@ class Store:
             outline_ids = [m.id for m in metas if m.kind == MessageKind.OUTLINE]
             outline = await s.get(Message, outline_ids[-1]) if outline_ids else None
             reactions = await reaction_rows(s, newest)
-            usage = await _book_usage(s, book_id)
+            usage, cover_version = await _book_totals(s, book_id)
         editors = await self.edits.editors(book_id)
         return BookOverview(
             book,
@@ -330,6 +335,7 @@ class Store:
             reactions=reactions,
             editors=editors,
             usage=usage,
+            cover_version=cover_version,
         )
 
     async def thread_page(
@@ -759,17 +765,26 @@ async def _latest_outline(s: AsyncSession, book_id: int) -> str:
     return rows.first() or ""
 
 
-async def _book_usage(s: AsyncSession, book_id: int) -> TokenUsage:
-    """The book's tokens, summed over all its messages."""
+async def _book_totals(s: AsyncSession, book_id: int) -> tuple[TokenUsage, str]:
+    """The book's tokens, summed over all its messages, and its cover version
+    (the painted art's ETag, or ""), in one query."""
+    art_etag = (
+        select(BookCover.etag)
+        .where(col(BookCover.book_id) == book_id)
+        .where(col(BookCover.art) == CoverArt.ART)
+        .scalar_subquery()
+    )
     rows = await s.exec(
         select(
             func.coalesce(func.sum(Message.prompt_tokens), 0),
             func.coalesce(func.sum(Message.completion_tokens), 0),
             func.max(cast(col(Message.usage_estimated), Integer)),
+            art_etag,
         ).where(col(Message.book_id) == book_id)
     )
-    tokens_in, tokens_out, estimated = rows.one()
-    return TokenUsage(int(tokens_in or 0), int(tokens_out or 0), bool(estimated))
+    tokens_in, tokens_out, estimated, etag = rows.one()
+    usage = TokenUsage(int(tokens_in or 0), int(tokens_out or 0), bool(estimated))
+    return usage, etag or ""
 
 
 async def _metas(s: AsyncSession, ids: list[int]) -> list[MessageMeta]:
