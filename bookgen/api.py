@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from bookgen import routes
 from bookgen.accounts.cookie import SESSION_COOKIE
+from bookgen.api_dictation import DICTATION_ROUTES
 from bookgen.api_files import FILE_ROUTES
 from bookgen.config import get_settings
 from bookgen.runtime import get_accounts, get_claims, get_service, viewer_for
@@ -153,5 +154,6 @@ api = Starlette(
         Route(routes.AUTH_CLAIM, claim_session),
         Route(routes.AUTH_LOGOUT, log_out),
         *FILE_ROUTES,
+        *DICTATION_ROUTES,
     ],
 )

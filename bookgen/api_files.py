@@ -16,13 +16,20 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from bookgen import routes
+from bookgen.accounts import Viewer
 from bookgen.accounts.cookie import SESSION_COOKIE
 from bookgen.export import to_epub, to_markdown
 from bookgen.generation.exports import export_book, export_filename
 from bookgen.runtime import get_covers, get_service, get_toolkit, viewer_for
 from bookgen.storage.models import Book
 
-__all__ = ["FILE_ROUTES", "book_cover", "export_epub", "export_markdown"]
+__all__ = [
+    "FILE_ROUTES",
+    "book_cover",
+    "export_epub",
+    "export_markdown",
+    "viewer_and_book",
+]
 
 EPUB_TYPE = "application/epub+zip"
 MARKDOWN_TYPE = "text/markdown; charset=utf-8"
@@ -32,8 +39,9 @@ def _no_such_book() -> PlainTextResponse:
     return PlainTextResponse("no such book", status_code=404)
 
 
-async def _visible_book(request: Request) -> Book | None:
-    """The book named in the path, if this session may see it."""
+async def viewer_and_book(request: Request) -> tuple[Viewer, Book] | None:
+    """This session's viewer and the book named in the path (``book_id``), if
+    they may see it; None for a book that does not exist or is not theirs."""
     book_id = routes.parse_id(request.path_params["book_id"])
     if book_id is None:
         return None
@@ -41,7 +49,13 @@ async def _visible_book(request: Request) -> Book | None:
     if viewer is None:
         return None
     book = await get_service().store.get_book(book_id)
-    return book if book is not None and viewer.can_view(book) else None
+    return (viewer, book) if book is not None and viewer.can_view(book) else None
+
+
+async def _visible_book(request: Request) -> Book | None:
+    """The book named in the path, if this session may see it."""
+    found = await viewer_and_book(request)
+    return found[1] if found is not None else None
 
 
 def _attachment(body: bytes | str, media_type: str, title: str, ext: str) -> Response:

@@ -156,6 +156,12 @@ class Settings(BaseSettings):
     # An images model of the configured endpoint (e.g. gpt-image-1) paints cover
     # art; blank (or offline): covers are drawn locally.
     image_model: str = Field(default="", validation_alias="BOOKGEN_IMAGE_MODEL")
+    # An audio model of the configured endpoint (e.g. whisper-1) that turns
+    # dictated feedback into text; blank (or offline): only the browser's own
+    # speech recognition is offered.
+    transcribe_model: str = Field(
+        default="", validation_alias="BOOKGEN_TRANSCRIBE_MODEL"
+    )
     # JSON {"model": [dollars per million tokens in, out]}, merged over the
     # defaults (DEFAULT_PRICES); the book page's estimated cost reads it.
     # (Read as text and parsed below, so a blank value means the default.)
@@ -209,6 +215,11 @@ class Settings(BaseSettings):
     def cover_art(self) -> bool:
         """Covers are painted by the endpoint's images API (else drawn locally)."""
         return bool(self.image_model) and not self.offline
+
+    @property
+    def transcription(self) -> bool:
+        """Dictation is transcribed by the endpoint's audio API."""
+        return bool(self.transcribe_model) and not self.offline
 
     @property
     def auth_enabled(self) -> bool:

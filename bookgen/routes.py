@@ -18,6 +18,7 @@ __all__ = [
     "BOOK_COVER",
     "BOOK_EPUB",
     "BOOK_MARKDOWN",
+    "BOOK_TRANSCRIBE",
     "DASHBOARD",
     "HEALTH",
     "INVITE_PARAM",
@@ -30,6 +31,7 @@ __all__ = [
     "book_epub_url",
     "book_id_from_path",
     "book_markdown_url",
+    "book_transcribe_url",
     "book_url",
     "claim_url",
     "invite_url",
@@ -50,6 +52,8 @@ MESSAGE_TEXT = "/api/messages/{message_id}/text"
 BOOK_MARKDOWN = "/api/books/{book_id}/export.md"
 BOOK_EPUB = "/api/books/{book_id}/export.epub"
 BOOK_COVER = "/api/books/{book_id}/cover.png"
+# Dictated feedback: POST a recording, get its words back as JSON.
+BOOK_TRANSCRIBE = "/api/books/{book_id}/transcribe"
 # Operators: readiness (JSON, 200/503) and Prometheus metrics (Starlette routes).
 HEALTH = "/api/health"
 METRICS = "/metrics"
@@ -82,6 +86,11 @@ def book_markdown_url(book_id: object) -> str:
 def book_epub_url(book_id: object) -> str:
     """The EPUB download of a book."""
     return f"/api/books/{book_id}/export.epub"
+
+
+def book_transcribe_url(book_id: object) -> str:
+    """Where the book page posts a dictated recording to be transcribed."""
+    return f"/api/books/{book_id}/transcribe"
 
 
 def book_cover_url(

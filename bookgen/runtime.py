@@ -21,6 +21,7 @@ from bookgen.generation.covers import CoverService
 from bookgen.generation.hub import Hub, LocalHub
 from bookgen.generation.service import GenerationService
 from bookgen.llm import make_provider
+from bookgen.llm.transcription import Transcriber, make_transcriber
 from bookgen.state.live import Channels, LiveTransport
 from bookgen.storage.db import make_engine, migrate_to_head
 from bookgen.storage.store import Store
@@ -31,8 +32,10 @@ __all__ = [
     "get_channels",
     "get_claims",
     "get_covers",
+    "get_dictation_limiter",
     "get_service",
     "get_toolkit",
+    "get_transcriber",
     "prepare_database",
     "recovery_loop",
     "use_live_transport",
@@ -81,6 +84,25 @@ def get_covers() -> CoverService:
             timeout=180.0,
         )
     return CoverService(get_toolkit(), settings, client, hub=get_service().hub)
+
+
+@lru_cache(maxsize=1)
+def get_transcriber() -> Transcriber | None:
+    """The endpoint's audio API for dictated feedback (BOOKGEN_TRANSCRIBE_MODEL),
+    or None: the browser's own speech recognition, if any, is used instead."""
+    return make_transcriber(get_settings())
+
+
+@lru_cache(maxsize=1)
+def get_dictation_limiter() -> LoginLimiter:
+    """Transcriptions per user and per address (each one is billed), counted
+    like sign-in attempts: across workers through Redis."""
+    return LoginLimiter(
+        get_settings().redis_url,
+        per_account="12/minute",
+        per_address="30/minute",
+        key_prefix="bookgen-dictation",
+    )
 
 
 @lru_cache(maxsize=1)

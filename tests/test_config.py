@@ -43,6 +43,7 @@ ENVIRONMENT = (
     "BOOKGEN_MAX_REJECTIONS",
     "BOOKGEN_MAX_CONTINUES",
     "BOOKGEN_IMAGE_MODEL",
+    "BOOKGEN_TRANSCRIBE_MODEL",
     "BOOKGEN_PRICES",
 )
 
@@ -263,3 +264,19 @@ def test_rxconfig_is_built_from_the_settings(
     config = importlib.reload(rxconfig).config
     assert config.state_manager_mode == mode
     assert config.redis_url == (redis_url or None)
+
+
+def test_dictation_is_transcribed_only_with_a_model_and_an_endpoint(
+    env: pytest.MonkeyPatch,
+) -> None:
+    assert get_settings().transcription is False  # a laptop: the browser's own
+    env.setenv("BOOKGEN_TRANSCRIBE_MODEL", "whisper-1")
+    get_settings.cache_clear()
+    assert get_settings().transcription is False  # offline: no audio API
+    env.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    get_settings.cache_clear()
+    assert get_settings().transcription is True
+    assert get_settings().transcribe_model == "whisper-1"
+    env.setenv("BOOKGEN_TRANSCRIBE_MODEL", "  ")
+    get_settings.cache_clear()
+    assert get_settings().transcription is False  # blank means unset

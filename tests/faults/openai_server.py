@@ -10,6 +10,10 @@ rest of the fixed reply, so a finished message must equal it character for
 character. A continuation whose text is not a prefix of the reply is recorded
 in ``violations`` and refused.
 
+``/v1/audio/transcriptions`` answers ``{"text": transcript}`` to any upload
+(recorded in ``recordings``); ``fail("transcription", Fault("status", ...))``
+makes it fail instead.
+
 ``script(task, Reply(...), ...)`` makes the next requests for a task answer
 with given text and finish reason instead, whatever they ask: what a real
 model does (stop early, run to the token limit, refuse, send nothing).
@@ -35,9 +39,11 @@ from bookgen.llm.prompt_markers import (
 )
 
 __all__ = [
+    "TRANSCRIPT",
     "Call",
     "FakeOpenAI",
     "Fault",
+    "Recording",
     "Reply",
     "chapter_text",
     "prose",
@@ -48,6 +54,7 @@ PIECE = re.compile(r"\s*\S+")
 SYNOPSIS = "A keeper reads storms in a bottle."
 ENTRY = "The Bottle\nA message washes ashore and the keeper reads it."
 OUTLINE = f"# The Lighthouse Keeper\n\n{SYNOPSIS}\n\n## Chapter 1: {ENTRY}"
+TRANSCRIPT = "Make the storm arrive in chapter two."
 
 
 def chapter_text(chapter: int, words: int = 400) -> str:
@@ -120,6 +127,16 @@ class Call:
     asked_usage: bool = False  # the request had stream_options.include_usage
 
 
+@dataclass(frozen=True)
+class Recording:
+    """One transcription request as the server saw it."""
+
+    model: str
+    filename: str
+    data: bytes
+    response_format: str
+
+
 @dataclass
 class FakeOpenAI:
     """The server's state: fault plan, request log, pace."""
@@ -131,6 +148,8 @@ class FakeOpenAI:
     # as some OpenAI-compatible servers do; 0: accept it.
     refuse_stream_options: int = 0
     calls: list[Call] = field(default_factory=list)
+    transcript: str = TRANSCRIPT  # what every recording is heard to say
+    recordings: list[Recording] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
     base_url: str = ""
     _plan: dict[str, tuple[list[Fault | None], bool]] = field(default_factory=dict)
@@ -215,6 +234,24 @@ class FakeOpenAI:
         with contextlib.suppress(ConnectionError):  # the client hung up
             await self._stream(stream, call, pieces, body, finish)
         return stream.response
+
+    async def transcribe(self, request: web.Request) -> web.Response:
+        """``POST /v1/audio/transcriptions`` (multipart, as the SDK sends it)."""
+        form = await request.post()
+        upload = form.get("file")
+        if not isinstance(upload, web.FileField):
+            return _error(400, "file is required", {})
+        recording = Recording(
+            model=str(form.get("model", "")),
+            filename=upload.filename,
+            data=upload.file.read(),
+            response_format=str(form.get("response_format", "")),
+        )
+        self.recordings.append(recording)
+        fault = self._next_fault("transcription")
+        if fault is not None and fault.kind == "status":
+            return _error(fault.status, fault.message, {}, fault.code)
+        return web.json_response({"text": self.transcript})
 
     async def _stream(
         self, out: _SSE, call: Call, pieces: list[str], body: dict, finish: str
@@ -332,8 +369,9 @@ class _SSE:
 @contextlib.asynccontextmanager
 async def running_server(server: FakeOpenAI) -> AsyncIterator[FakeOpenAI]:
     """Serve ``server`` on 127.0.0.1 at a free port, in the running event loop."""
-    app = web.Application()
+    app = web.Application(client_max_size=16 * 1024 * 1024)
     app.router.add_post("/v1/chat/completions", server.chat)
+    app.router.add_post("/v1/audio/transcriptions", server.transcribe)
     runner = web.AppRunner(
         app, shutdown_timeout=0.2, handler_cancellation=True, access_log=None
     )
