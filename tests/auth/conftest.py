@@ -7,8 +7,6 @@ seconds); tests that change what others rely on use their own books or users.
 
 from __future__ import annotations
 
-import asyncio
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -26,7 +24,7 @@ from bookgen.accounts.cookie import SESSION_COOKIE
 from bookgen.storage.db import migrate_to_head, sync_url
 from tests.auth.seed import MODEL, Team, seed_team
 from tests.conftest import PG_URL, reset_postgres
-from tests.faults.openai_server import FakeOpenAI, running_server
+from tests.faults.threaded import CountingModel
 from tests.support.devserver import AppServer
 from tests.support.reflex_client import ReflexClient
 
@@ -34,41 +32,6 @@ pytestmark = pytest.mark.system
 
 # Settings a developer's shell may carry that would change what the app runs on.
 _FOREIGN_ENV = ("REDIS_URL", "REFLEX_REDIS_URL", "BOOKGEN_AUTH", "BOOKGEN_MODELS")
-
-
-class CountingModel:
-    """The fake OpenAI server on its own thread and loop: the app may call it
-    at any time, and every request is logged in ``server.calls``."""
-
-    def __init__(self, delay: float) -> None:
-        self.server = FakeOpenAI(delay=delay)
-        self._loop = asyncio.new_event_loop()
-        self._stop = asyncio.Event()
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        self._loop.run_until_complete(self._serve())
-
-    async def _serve(self) -> None:
-        async with running_server(self.server):
-            self._ready.set()
-            await self._stop.wait()
-
-    def __enter__(self) -> CountingModel:
-        self._thread.start()
-        if not self._ready.wait(10):
-            raise RuntimeError("fake OpenAI server did not start")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(10)
-
-    @property
-    def requests(self) -> int:
-        return len(self.server.calls)
 
 
 @dataclass
