@@ -73,9 +73,11 @@ def test_a_transcriber_exists_only_with_a_model_and_an_endpoint(
 ) -> None:
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "BOOKGEN_TRANSCRIBE_MODEL"):
         monkeypatch.delenv(name, raising=False)
-    endpoint = {"openai_base_url": "http://127.0.0.1:9/v1"}
+    endpoint = "http://127.0.0.1:9/v1"
     assert make_transcriber(Settings(transcribe_model="whisper-1")) is None
-    assert make_transcriber(Settings(**endpoint)) is None
-    transcriber = make_transcriber(Settings(transcribe_model="whisper-1", **endpoint))
+    assert make_transcriber(Settings(openai_base_url=endpoint)) is None
+    transcriber = make_transcriber(
+        Settings(transcribe_model="whisper-1", openai_base_url=endpoint)
+    )
     assert transcriber is not None and transcriber.model == "whisper-1"
     assert str(transcriber.client.base_url) == "http://127.0.0.1:9/v1/"
