@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from bookgen.generation import streamer
+from bookgen.generation.flusher import run_shielded
 from bookgen.generation.hub import TextEvent
 from bookgen.generation.service import GenerationService
-from bookgen.generation.streamer import run_shielded
 from bookgen.llm import ChatMessage, LLMProvider, StreamStats, make_provider
 from bookgen.storage.models import BookStatus, MessageKind, MessageStatus
 from bookgen.storage.store import Store
