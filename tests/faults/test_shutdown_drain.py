@@ -9,7 +9,6 @@ its text, ending equal to a chapter that was never interrupted.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
 
@@ -27,36 +26,16 @@ from tests.faults.helpers import (
 )
 from tests.faults.openai_server import PIECE, Fault
 from tests.generation.helpers import book_of, make_service, new_book_id
+from tests.support.held_call import held
 from tests.support.runner_kill import (
     cancel_runner,
+    cancel_twice,
     cut_mid_stream,
     first_text,
     resume_on_next_start,
     slow_offline_service,
     until,
 )
-
-
-async def cancel_twice(
-    task: asyncio.Task, store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Cancel, then cancel again while the drain is writing to the database."""
-    writing, written = asyncio.Event(), asyncio.Event()
-    append_chunk = store.append_chunk
-
-    async def held_append(*args: Any, **kwargs: Any) -> bool:
-        writing.set()
-        await written.wait()
-        return await append_chunk(*args, **kwargs)
-
-    with monkeypatch.context() as patch:
-        patch.setattr(store, "append_chunk", held_append)
-        task.cancel()
-        await writing.wait()
-        task.cancel()
-        written.set()
-        with pytest.raises(asyncio.CancelledError):
-            await task
 
 
 async def assert_drained(
@@ -91,14 +70,15 @@ async def test_offline_chapter_cancelled_mid_stream_resumes_without_seam(
     await reference.approve(book_id)
     dying, model = slow_offline_service(store)
 
-    async def cancel_twice_here(task: asyncio.Task) -> None:
-        await cancel_twice(task, store, monkeypatch)
+    async def cancel_twice_in_a_write(task: asyncio.Task) -> None:
+        with held(monkeypatch, store, "append_chunk") as hold:
+            await cancel_twice(task, hold)
 
     cut = await cut_mid_stream(
         dying,
         book_id,
         lambda: model.pieces,
-        cancel=cancel_runner if cancels == 1 else cancel_twice_here,
+        cancel=cancel_runner if cancels == 1 else cancel_twice_in_a_write,
     )
     message_id = cut.message_id
     partial = await assert_drained(store, book_id, message_id, cut.published)
@@ -206,25 +186,11 @@ async def test_the_lease_is_released_even_if_cancelled_again_meanwhile(
     fake_openai.delay = 0.002
     service = online_service()
     book_id = await outline_and_approve(service)
-    releasing, released = asyncio.Event(), asyncio.Event()
-    release_lease = store.release_lease
-
-    async def held_release(*args: Any) -> bool:
-        releasing.set()
-        await released.wait()
-        return await release_lease(*args)
-
     async with published_text(service.hub, book_id) as events:
         runner = asyncio.create_task(service.run(book_id))
         await first_text(events)
-        with monkeypatch.context() as patch:
-            patch.setattr(store, "release_lease", held_release)
-            runner.cancel()
-            await releasing.wait()
-            runner.cancel()  # the loop's shutdown cancels everything again
-            released.set()
-            with pytest.raises(asyncio.CancelledError):
-                await runner
+        with held(monkeypatch, store, "release_lease") as hold:
+            await cancel_twice(runner, hold)
     # The runner ended only after its shielded release: nothing left to wait for.
     book = await store.get_book(book_id)
     assert book is not None and book.lease_owner is None

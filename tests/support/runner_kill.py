@@ -23,11 +23,13 @@ from bookgen.storage.models import BookStatus
 from bookgen.storage.store import Store
 from tests.faults.helpers import joined, published_text, wait_until
 from tests.generation.helpers import FAST, make_service
+from tests.support.held_call import Hold
 
 __all__ = [
     "CountingProvider",
     "Cut",
     "cancel_runner",
+    "cancel_twice",
     "cut_mid_stream",
     "first_text",
     "resume_on_next_start",
@@ -97,6 +99,17 @@ async def first_text(events: list[TextEvent], timeout: float = 10.0) -> int:
 async def cancel_runner(task: asyncio.Task) -> None:
     """Cancel like a shutting-down server and wait for the task to end."""
     task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def cancel_twice(task: asyncio.Task, hold: Hold) -> None:
+    """Cancel, then again while the held call (a write of the drain) is under
+    way, as the event loop's shutdown cancels everything again."""
+    task.cancel()
+    await hold.entered.wait()
+    task.cancel()
+    hold.released.set()
     with pytest.raises(asyncio.CancelledError):
         await task
 
