@@ -96,25 +96,16 @@ class AttemptResult:
 Append = Callable[[int, int, str], Awaitable[bool]]
 
 
+@dataclass(frozen=True, kw_only=True)
 class AttemptRunner:
     """Runs single provider calls for the streamer; owns nothing between calls."""
 
-    def __init__(
-        self,
-        *,
-        provider: LLMProvider,
-        store: Store,
-        hub: Hub,
-        settings: Settings,
-        append: Append,
-        stop_requested: Callable[[], bool],
-    ) -> None:
-        self.provider = provider
-        self.store = store
-        self.hub = hub
-        self.settings = settings
-        self.append = append
-        self.stop_requested = stop_requested
+    provider: LLMProvider
+    store: Store
+    hub: Hub
+    settings: Settings
+    append: Append
+    stop_requested: Callable[[], bool]
 
     async def run(
         self,
