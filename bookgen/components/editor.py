@@ -11,6 +11,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar, Var
 
+from bookgen.components.form_field import notice, soft_button
 from bookgen.state.book import BookState
 from bookgen.state.edit_views import DiffPart, EditorView
 from bookgen.state.editing import EditState
@@ -19,12 +20,11 @@ __all__ = ["edit_button", "editing_notes", "text_editor"]
 
 
 def edit_button(target: Var | str, element_id: Var | str) -> rx.Component:
-    return rx.button(
+    return soft_button(
         "Edit",
-        on_click=EditState.open_editor(target),
-        id=element_id,
+        EditState.open_editor(target),
+        element_id,
         size="1",
-        variant="soft",
         class_name="edit-button",
     )
 
@@ -48,12 +48,11 @@ def conflict_panel() -> rx.Component:
             class_name="diff",
             id="edit-diff",
         ),
-        rx.button(
+        soft_button(
             "Use their version",
-            on_click=EditState.take_theirs,
+            EditState.take_theirs,
+            "edit-take-theirs",
             type="button",
-            variant="soft",
-            id="edit-take-theirs",
         ),
         color_scheme="amber",
         id="edit-conflict",
@@ -73,23 +72,14 @@ def text_editor(editor_id: Var | str, save_id: Var | str) -> rx.Component:
             class_name="editor",
         ),
         rx.cond(EditState.edit_conflict, conflict_panel()),
-        rx.cond(
-            EditState.edit_notice != "",
-            rx.text(EditState.edit_notice, color_scheme="red", id="edit-notice"),
-        ),
+        notice(EditState.edit_notice, "edit-notice"),
         rx.hstack(
             rx.button(
                 rx.cond(EditState.edit_conflict, "Overwrite with my text", "Save"),
                 type="submit",
                 id=save_id,
             ),
-            rx.button(
-                "Cancel",
-                type="button",
-                variant="soft",
-                on_click=EditState.cancel_edit,
-                id="edit-cancel",
-            ),
+            soft_button("Cancel", EditState.cancel_edit, "edit-cancel", type="button"),
             spacing="2",
         ),
         on_submit=EditState.save_edit,

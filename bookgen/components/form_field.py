@@ -1,11 +1,16 @@
-"""A labelled form control with the server's error for it underneath."""
+"""Pieces every form shares, so each form only says what is its own: a
+labelled control with the server's error for it underneath, a form's notice,
+and the quieter (soft) button beside its main one."""
 
 from __future__ import annotations
 
-import reflex as rx
-from reflex.vars import ObjectVar
+from typing import Any, Literal
 
-__all__ = ["field_error", "labeled"]
+import reflex as rx
+from reflex.event import EventType
+from reflex.vars import ObjectVar, Var
+
+__all__ = ["field_error", "labeled", "notice", "soft_button"]
 
 
 def field_error(
@@ -34,3 +39,23 @@ def labeled(
         spacing="1",
         width="100%",
     )
+
+
+def notice(message: Var[str], element_id: str) -> rx.Component:
+    """What the server said about the last try (``""``: nothing), in red."""
+    return rx.cond(message != "", rx.text(message, color_scheme="red", id=element_id))
+
+
+def soft_button(
+    label: str,
+    on_click: EventType[()],
+    element_id: Var | str,
+    *,
+    size: Literal["1", "2", "3", "4"] | None = None,
+    type: Literal["button", "submit", "reset"] | None = None,
+    class_name: str | None = None,
+) -> rx.Component:
+    """A secondary action (Edit, Cancel, Keep current...): same look everywhere."""
+    given = {"size": size, "type": type, "class_name": class_name}
+    props: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
+    return rx.button(label, on_click=on_click, id=element_id, variant="soft", **props)

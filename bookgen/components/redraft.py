@@ -8,6 +8,7 @@ from typing import Any
 import reflex as rx
 from reflex.vars import ObjectVar, Var
 
+from bookgen.components.form_field import notice, soft_button
 from bookgen.state.book import BookState
 from bookgen.state.redraft import RedraftState
 from bookgen.state.views import RedraftView
@@ -41,24 +42,15 @@ def redraft_box() -> rx.Component:
                 class_name="redraft-box",
             ),
         ),
-        rx.cond(
-            RedraftState.redraft_notice != "",
-            rx.text(
-                RedraftState.redraft_notice, color_scheme="red", id="redraft-notice"
-            ),
-        ),
+        notice(RedraftState.redraft_notice, "redraft-notice"),
     )
 
 
 def regenerate_button(number: Var[int], element_id: Var[str]) -> rx.Component:
     return rx.cond(
         BookState.can_regenerate,
-        rx.button(
-            "Regenerate",
-            on_click=RedraftState.regenerate_chapter(number),
-            id=element_id,
-            size="1",
-            variant="soft",
+        soft_button(
+            "Regenerate", RedraftState.regenerate_chapter(number), element_id, size="1"
         ),
     )
 
@@ -80,12 +72,8 @@ def redraft_controls(live_text: Any) -> rx.Component:
                     id="keep-version",
                     size="2",
                 ),
-                rx.button(
-                    "Keep current",
-                    on_click=RedraftState.keep_current,
-                    id="keep-current",
-                    size="2",
-                    variant="soft",
+                soft_button(
+                    "Keep current", RedraftState.keep_current, "keep-current", size="2"
                 ),
                 spacing="3",
             ),

@@ -10,202 +10,47 @@ Cancellation (a deploy's SIGTERM) drains: text received but not yet flushed is
 written, every queued write lands, the message is marked interrupted, and the
 cancellation goes on. Writes run in the chunk log's own task, so a cancellation
 never cuts one in half.
+
+This module is the retry loop: which call comes next, backoff, giving up.
+One call's streaming is attempt.py; the flush policy is flusher.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
 from bookgen import metrics
 from bookgen.config import Settings
-from bookgen.generation.gate import Gate
-from bookgen.generation.hub import ChangeEvent, Hub, TextEvent
-from bookgen.generation.limits import estimate_tokens
-from bookgen.generation.replies import Ending, ModelCall, ReplyPlan
-from bookgen.llm import ChatMessage, LLMProvider, ProviderError, StreamStats
+from bookgen.generation.attempt import AttemptRunner
+from bookgen.generation.flusher import run_shielded
+from bookgen.generation.hub import ChangeEvent, Hub
+from bookgen.generation.replies import Ending, ReplyPlan
+from bookgen.llm import LLMProvider, ProviderError, StreamStats
 from bookgen.llm.errors import RETRY_NOTICE_KINDS
 from bookgen.llm.provider import StreamInterrupted
 from bookgen.logs import bind_log_context
 from bookgen.storage.models import MessageStatus
 from bookgen.storage.store import Store
 
+# run_shielded is re-exported: the service imports it from here.
 __all__ = [
-    "Flusher",
     "MessageStreamer",
-    "ProgressClock",
-    "StreamEnd",
     "StreamOutcome",
     "backoff_delay",
     "run_shielded",
 ]
 
-T = TypeVar("T")
-
 log = logging.getLogger(__name__)
-
-
-async def run_shielded(aw: Awaitable[T]) -> T:
-    """Await ``aw`` to its end even if the caller is cancelled meanwhile.
-
-    A cancellation that arrives while waiting is re-raised once the work is
-    done, so the caller still stops, but never halfway through a write.
-    """
-    task = asyncio.ensure_future(aw)
-    cancelled: asyncio.CancelledError | None = None
-    while True:
-        try:
-            result = await asyncio.shield(task)
-            break
-        except asyncio.CancelledError as exc:
-            if task.done():  # the work itself was cancelled
-                raise
-            cancelled = exc
-    if cancelled is not None:
-        raise cancelled
-    return result
-
-
-# --- what the reader hands the consumer ------------------------------------
-@dataclass(frozen=True, slots=True)
-class StreamEnd:
-    """The provider's stream is over: finished (``error`` None) or failed."""
-
-    error: ProviderError | None = None
-
-
-# Text as it arrives (plain strings: one per token, so no wrapper), then one end.
-Received = str | StreamEnd
-
-
-async def _take(queue: asyncio.Queue[Received], timeout: float) -> list[Received]:
-    """Everything queued, waiting up to ``timeout`` for the first item.
-
-    Taking all that is queued means one flush per interval however fast the
-    model is. (asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a
-    cancellation that lands as an item arrives.)
-    """
-    try:
-        async with asyncio.timeout(timeout):
-            first = await queue.get()
-    except TimeoutError:
-        return []
-    return [first, *_take_nowait(queue)]
-
-
-def _take_nowait(queue: asyncio.Queue[Received]) -> list[Received]:
-    items: list[Received] = []
-    while not queue.empty():
-        items.append(queue.get_nowait())
-    return items
-
-
-class ProgressClock:
-    """When the provider last sent something, for the stall watchdog.
-
-    The reader stamps it per chunk and the consumer compares: a timer per
-    token would cost more than the token.
-    """
-
-    __slots__ = ("last",)
-
-    def __init__(self) -> None:
-        self.last = time.monotonic()
-
-    def tick(self) -> None:
-        self.last = time.monotonic()
-
-    def quiet_for(self) -> float:
-        return time.monotonic() - self.last
-
-
-class Flusher:
-    """One attempt's text on its way out: to the viewers, then the chunk log.
-
-    The first text flushes at once (leading edge), later text at most once per
-    ``interval``; with nothing pending a flush every ``beat`` still renews the
-    lease. ``text`` is the whole message as flushed so far.
-    """
-
-    def __init__(
-        self,
-        *,
-        text: str,
-        book_id: int,
-        message_id: int,
-        hub: Hub,
-        append: Callable[[str], Awaitable[bool]],
-        interval: float,
-        beat: float,
-    ) -> None:
-        self.text = text
-        self.book_id = book_id
-        self.message_id = message_id
-        self.hub = hub
-        self.append = append
-        self.interval = interval
-        self.beat = beat
-        self._pending: list[str] = []
-        self._pending_since = 0.0  # wall time the oldest pending text arrived
-        self._last_flush = 0.0  # monotonic; 0 makes the first flush immediate
-
-    @property
-    def pending(self) -> bool:
-        return bool(self._pending)
-
-    def add(self, piece: str) -> None:
-        if piece:
-            if not self._pending:
-                self._pending_since = time.time()
-            self._pending.append(piece)
-
-    def window_left(self) -> float:
-        """Seconds until the current flush window closes."""
-        return max(self._last_flush + self.interval - time.monotonic(), 0)
-
-    def due(self) -> bool:
-        """Pending text whose window closed, or a heartbeat that is due."""
-        since = time.monotonic() - self._last_flush
-        return since >= self.interval if self._pending else since >= self.beat
-
-    async def flush(self, *, draining: bool = False) -> bool:
-        """Publish and log what is pending (maybe nothing: a heartbeat).
-
-        Returns False when the runner no longer owns the book. The chunk log
-        writes in its own task, so a cancelled flush still lands; while
-        draining we also wait for it, whatever happens.
-        """
-        piece = "".join(self._pending)
-        metrics.text_streamed(self._pending)
-        self._pending.clear()
-        self._last_flush = time.monotonic()
-        offset = len(self.text)
-        self.text += piece
-        if piece:  # viewers first: the database write must not delay them
-            event = TextEvent(
-                self.book_id, self.message_id, offset, piece, self._pending_since
-            )
-            await self.hub.publish(event)
-        append = self.append(piece)
-        return await (run_shielded(append) if draining else append)
-
-
-@dataclass
-class _AttemptResult:
-    text: str
-    owned: bool
-    error: ProviderError | None = None
-    ending: Ending = Ending.STOP
-    refused: bool = False
 
 
 @dataclass
 class StreamOutcome:
+    """How a message ended, with its final text (and error, for the author)."""
+
     status: MessageStatus
     text: str
     error: str = ""
@@ -249,6 +94,14 @@ class MessageStreamer:
         self.settings = settings
         self.owner = owner
         self.stop_requested = stop_requested
+        self._attempts = AttemptRunner(
+            provider=provider,
+            store=store,
+            hub=hub,
+            settings=settings,
+            append=self._append,
+            stop_requested=stop_requested,
+        )
 
     async def run(
         self,
@@ -283,7 +136,7 @@ class MessageStreamer:
                     error = TOO_MANY_CALLS.format(n=plan.max_calls)
                     break
                 before = text
-                result = await self._attempt(
+                result = await self._attempts.run(
                     book_id, message_id, model, call, text, totals
                 )
                 text, exc = result.text, result.error
@@ -345,131 +198,6 @@ class MessageStreamer:
         await run_shielded(self.store.set_message_error(message_id, error))
         await self.hub.publish(ChangeEvent(book_id))
 
-    async def _attempt(
-        self,
-        book_id: int,
-        message_id: int,
-        model: str,
-        call: ModelCall,
-        text: str,
-        totals: StreamStats,
-    ) -> _AttemptResult:
-        """One provider call, flushing as it goes; never raises for provider faults.
-
-        Text passes the gate (gate.py) on its way out: a continuation's head
-        is held at the seam until it can be joined, a refusal is stopped, and
-        a chapter's length limits apply. If the attempt fails, held text is
-        dropped rather than guessed at: the retry asks for it again.
-        """
-        stats = StreamStats()
-        flusher = Flusher(
-            text=text,
-            book_id=book_id,
-            message_id=message_id,
-            hub=self.hub,
-            append=lambda piece: self._append(book_id, message_id, piece),
-            interval=self.settings.flush_interval_s,
-            beat=self.settings.lease_s / 3,
-        )
-        if call.lead:  # the app's own words (an outline's chapter line) go first
-            flusher.add(call.lead)
-            text += call.lead
-        gate = Gate(text, limits=call.limits, dedupe=call.dedupe, shape=call.shape)
-        queue: asyncio.Queue[Received] = asyncio.Queue()
-        clock = ProgressClock()
-        reader = asyncio.create_task(self._read(call, model, stats, queue, clock))
-        try:
-            return await self._consume(queue, gate, flusher, clock, reader, stats)
-        except asyncio.CancelledError:
-            # Drain: what already arrived reaches the database before we go.
-            for item in _take_nowait(queue):
-                if isinstance(item, str):
-                    flusher.add(gate.feed(item))
-            if flusher.pending:
-                await flusher.flush(draining=True)
-            await run_shielded(self.store.settle_writes())
-            raise
-        finally:
-            reader.cancel()
-            # Wait for the reader without taking on its cancellation: a
-            # cancellation of this task must still propagate.
-            await asyncio.wait([reader])
-            _estimate_missing_usage(stats, call.messages, flusher.text[len(text) :])
-            totals.prompt_tokens += stats.prompt_tokens
-            totals.completion_tokens += stats.completion_tokens
-            totals.chunks += stats.chunks
-            totals.usage_estimated = totals.usage_estimated or stats.usage_estimated
-            totals.finish_reason = stats.finish_reason
-
-    async def _consume(
-        self,
-        queue: asyncio.Queue[Received],
-        gate: Gate,
-        flusher: Flusher,
-        clock: ProgressClock,
-        reader: asyncio.Task[None],
-        stats: StreamStats,
-    ) -> _AttemptResult:
-        """Take what the reader sent, a window at a time, until the stream ends."""
-        stall = self.settings.stall_timeout_s
-        idle_wait = min(flusher.beat, stall / 4)
-        while True:
-            if flusher.pending:
-                # Inside a window: sleep to its end, then take all that came
-                # (one wake-up per window, not one per token).
-                await asyncio.sleep(flusher.window_left())
-                batch = _take_nowait(queue)
-            else:
-                batch = await _take(queue, idle_wait)
-            if not batch and clock.quiet_for() > stall:
-                reader.cancel()  # the provider went quiet: a stalled attempt
-                batch = [StreamEnd(StreamInterrupted(f"no data for {stall:g} s"))]
-            for item in batch:
-                if isinstance(item, str):
-                    flusher.add(gate.feed(item))
-            end = batch[-1] if batch else None
-            if isinstance(end, StreamEnd) or gate.stopped:
-                error = end.error if isinstance(end, StreamEnd) else None
-                cut = stats.finish_reason == "length"
-                if isinstance(end, StreamEnd):
-                    flusher.add(gate.end(clean=error is None, cut=cut))
-                owned = await flusher.flush()
-                ending = Ending.LENGTH if cut else Ending.STOP
-                return _AttemptResult(
-                    flusher.text, owned, error, ending, refused=gate.refused
-                )
-            if self.stop_requested():
-                await flusher.flush()
-                return _AttemptResult(flusher.text, owned=False)
-            if flusher.due() and not await flusher.flush():
-                return _AttemptResult(flusher.text, owned=False)
-
-    async def _read(
-        self,
-        call: ModelCall,
-        model: str,
-        stats: StreamStats,
-        queue: asyncio.Queue[Received],
-        clock: ProgressClock,
-    ) -> None:
-        """Producer: provider chunks into the queue, then one StreamEnd."""
-        stream: AsyncGenerator[str, None] = self.provider.stream(
-            call.messages, model=model, stats=stats, max_tokens=call.max_tokens
-        )
-        try:
-            async for piece in stream:
-                clock.tick()
-                queue.put_nowait(piece)
-            queue.put_nowait(StreamEnd())
-        except ProviderError as exc:
-            queue.put_nowait(StreamEnd(exc))
-        except Exception as exc:
-            queue.put_nowait(StreamEnd(StreamInterrupted(f"unexpected: {exc!r}")))
-        finally:
-            # Closing a broken stream may fail again; its error is already known.
-            with contextlib.suppress(Exception):
-                await stream.aclose()
-
     async def _append(self, book_id: int, message_id: int, piece: str) -> bool:
         """Log ``piece`` (may be empty) and renew the lease; False if not ours."""
         return await self.store.append_chunk(
@@ -528,14 +256,3 @@ def _log_failure(message_id: int, exc: ProviderError, attempt: int) -> None:
         exc.kind,
         exc,
     )
-
-
-def _estimate_missing_usage(
-    stats: StreamStats, prompt: list[ChatMessage], written: str
-) -> None:
-    """Servers that report no usage still count against the daily allowance."""
-    if not stats.completion_tokens and written:
-        stats.completion_tokens = estimate_tokens(written)
-        stats.usage_estimated = True
-        if not stats.prompt_tokens:
-            stats.prompt_tokens = sum(estimate_tokens(m["content"]) for m in prompt)

@@ -36,7 +36,14 @@ from bookgen.storage.models import (
     utcnow,
 )
 
-__all__ = ["EDITABLE_KINDS", "Editor", "MessageEdits", "SaveOutcome", "SaveResult"]
+__all__ = [
+    "EDITABLE_KINDS",
+    "Editor",
+    "MessageEdits",
+    "SaveOutcome",
+    "SaveResult",
+    "editor_rows",
+]
 
 EDITABLE_KINDS = (MessageKind.OUTLINE, MessageKind.CHAPTER)
 
@@ -66,10 +73,6 @@ class Editor:
     until: datetime
 
 
-class _Conflict(Exception):
-    """Roll the save back (the outline's book bump included)."""
-
-
 def _is_id(value: int) -> bool:
     return 0 < value <= MAX_ROW_ID
 
@@ -89,14 +92,21 @@ class MessageEdits:
         base: int,
         author_id: int | None,
     ) -> SaveResult:
-        """Replace a finished message's text if it is still at version ``base``."""
-        if not (_is_id(message_id) and _is_id(book_id)) or not 0 <= base < MAX_ROW_ID:
-            return SaveResult(SaveOutcome.NOT_EDITABLE)
-        try:
-            async with self._sessions() as s, s.begin():
-                return await self._save(s, message_id, book_id, text, base, author_id)
-        except _Conflict:
-            pass
+        """Replace a finished message's text if it is still at version ``base``;
+        a conflict comes back with the version and text saved meanwhile."""
+        async with self._sessions() as s, s.begin():
+            result = await self.save_within(
+                s,
+                message_id,
+                book_id=book_id,
+                text=text,
+                base=base,
+                author_id=author_id,
+            )
+            if result.outcome == SaveOutcome.CONFLICT:
+                await s.rollback()  # the outline's book bump with it
+        if result.outcome != SaveOutcome.CONFLICT:
+            return result
         current = await self._current(message_id, book_id)
         if current is None:
             return SaveResult(SaveOutcome.NOT_EDITABLE)
@@ -114,20 +124,8 @@ class MessageEdits:
     ) -> SaveResult:
         """``save`` inside the caller's transaction (which it must roll back
         unless SAVED); a conflict is reported without the current text."""
-        try:
-            return await self._save(s, message_id, book_id, text, base, author_id)
-        except _Conflict:
-            return SaveResult(SaveOutcome.CONFLICT)
-
-    async def _save(
-        self,
-        s: AsyncSession,
-        message_id: int,
-        book_id: int,
-        text: str,
-        base: int,
-        author_id: int | None,
-    ) -> SaveResult:
+        if not (_is_id(message_id) and _is_id(book_id)) or not 0 <= base < MAX_ROW_ID:
+            return SaveResult(SaveOutcome.NOT_EDITABLE)
         # A write first: it takes SQLite's write lock (a read first would make
         # a concurrent writer fail on a stale snapshot) and PostgreSQL's row lock.
         await s.exec(
@@ -161,7 +159,7 @@ class MessageEdits:
             .values(content=text, version=col(Message.version) + 1, updated_at=utcnow())
         )
         if result.rowcount != 1:  # pyright: ignore[reportAttributeAccessIssue]
-            raise _Conflict
+            return SaveResult(SaveOutcome.CONFLICT)
         if base == 0:  # the first edit keeps what the model wrote
             s.add(
                 MessageVersion(
@@ -248,10 +246,15 @@ class MessageEdits:
     async def editors(self, book_id: int) -> list[Editor]:
         """Who edits what in the book now (expired rows are ignored)."""
         async with self._sessions() as s:
-            rows = await s.exec(
-                select(EditPresence)
-                .where(col(EditPresence.book_id) == book_id)
-                .where(col(EditPresence.until) > utcnow())
-                .order_by(col(EditPresence.id))
-            )
-            return [Editor(p.tab, p.name, p.message_id, p.until) for p in rows.all()]
+            return await editor_rows(s, book_id)
+
+
+async def editor_rows(s: AsyncSession, book_id: int) -> list[Editor]:
+    """``MessageEdits.editors`` in the caller's session (the book overview)."""
+    rows = await s.exec(
+        select(EditPresence)
+        .where(col(EditPresence.book_id) == book_id)
+        .where(col(EditPresence.until) > utcnow())
+        .order_by(col(EditPresence.id))
+    )
+    return [Editor(p.tab, p.name, p.message_id, p.until) for p in rows.all()]

@@ -15,9 +15,10 @@ from tests.browser.helpers import (
     NewContext,
     approve,
     create_book,
+    finished_book_in_two_tabs,
     norm,
     poll,
-    read,
+    shows_in_full,
     wait_settled,
     wait_status,
 )
@@ -32,8 +33,7 @@ FROM_A = "Tab A overwrote it knowingly. The fog lifted."
 
 
 def shows(page: Page, text: str) -> bool:
-    s = read(page, "#chapter-1")
-    return s is not None and norm(s.text) == norm(text) and not s.streaming
+    return shows_in_full(page, "#chapter-1", text)
 
 
 def note(page: Page) -> str:
@@ -44,16 +44,10 @@ def note(page: Page) -> str:
 def test_edit_live_in_another_tab_then_a_conflict_and_overwrite(
     page: Page, new_context: NewContext, server: Server
 ) -> None:
-    book = create_book(
-        page, title="Edits", premise=PREMISE, chapters=1, words_per_chapter=200
+    tabs = finished_book_in_two_tabs(
+        page, new_context, server, title="Edits", premise=PREMISE, words_per_chapter=200
     )
-    approve(page)
-    wait_status(page, "complete", timeout=60)
-    (chapter,) = [m for m in server.messages(book) if m.kind == "chapter"]
-    other = new_context().new_page()
-    other.goto(f"/books/{book}")
-    for p in (page, other):
-        wait_settled(p, "#chapter-1", server, timeout=20)
+    chapter, other = tabs.chapter, tabs.other
 
     # A opens the editor: B sees who edits what; A's editor holds the text.
     page.click("#edit-chapter-1")

@@ -10,12 +10,11 @@ from playwright.sync_api import Page
 
 from tests.browser.helpers import (
     NewContext,
-    approve,
-    create_book,
+    finished_book_in_two_tabs,
     norm,
     poll,
     read,
-    wait_settled,
+    shows_in_full,
     wait_status,
     wait_words,
 )
@@ -27,25 +26,20 @@ PREMISE = "A ferry pilot crosses a strait that is wider every morning."
 WISH = "More dialogue, and end on the storm."
 
 
-def shows(page: Page, selector: str, text: str) -> bool:
-    s = read(page, selector)
-    return s is not None and norm(s.text) == norm(text) and not s.streaming
-
-
 @pytest.mark.dev_server
 def test_regenerate_with_feedback_streams_to_another_tab_and_is_kept(
     page: Page, new_context: NewContext, server: Server
 ) -> None:
-    book = create_book(
-        page, title="Redraft", premise=PREMISE, chapters=1, words_per_chapter=300
+    tabs = finished_book_in_two_tabs(
+        page,
+        new_context,
+        server,
+        title="Redraft",
+        premise=PREMISE,
+        words_per_chapter=300,
     )
-    approve(page)
-    wait_status(page, "complete", timeout=60)
-    (chapter,) = [m for m in server.messages(book) if m.kind == "chapter"]
-    other = new_context().new_page()
-    other.goto(f"/books/{book}")
+    book, chapter, other = tabs.book, tabs.chapter, tabs.other
     for p in (page, other):
-        wait_settled(p, "#chapter-1", server, timeout=20)
         p.locator("#regenerate-chapter-1").wait_for(state="visible")
 
     page.bring_to_front()
@@ -70,18 +64,18 @@ def test_regenerate_with_feedback_streams_to_another_tab_and_is_kept(
     assert ask.text == WISH
     for p in (page, other):
         poll(
-            lambda p=p: shows(p, "#redraft-text", new.text),
+            lambda p=p: shows_in_full(p, "#redraft-text", new.text),
             timeout=20,
             what="the whole new version",
         )
         # Until chosen, the chapter reads as before.
-        assert shows(p, "#chapter-1", chapter.text)
+        assert shows_in_full(p, "#chapter-1", chapter.text)
     assert norm(new.text) != norm(chapter.text)
 
     page.click("#keep-version")
     for p in (page, other):
         poll(
-            lambda p=p: shows(p, "#chapter-1", new.text),
+            lambda p=p: shows_in_full(p, "#chapter-1", new.text),
             timeout=20,
             what="the kept version as the chapter",
         )

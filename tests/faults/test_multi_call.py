@@ -9,47 +9,18 @@ uninterrupted run writes: nothing repeated or lost at any seam.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncGenerator
 
 import pytest
 
 from bookgen.generation.service import GenerationService
-from bookgen.llm import ChatMessage, LLMProvider, StreamStats, make_provider
+from bookgen.llm import make_provider
 from bookgen.storage.models import BookStatus, MessageKind, MessageStatus
 from bookgen.storage.store import Store
 from tests.faults.helpers import chapter_of, wait_until
 from tests.generation.helpers import FAST, book_of, make_service, new_book_id
+from tests.support.runner_kill import CountingProvider
 
 WORDS = 2400
-
-
-class CallLog:
-    """A provider that records each call's max_tokens and counts its pieces."""
-
-    def __init__(self, inner: LLMProvider) -> None:
-        self.inner = inner
-        self.offline = inner.offline
-        self.max_tokens: list[int] = []
-        self.pieces = 0  # in the current call
-
-    async def stream(
-        self,
-        messages: list[ChatMessage],
-        *,
-        model: str,
-        stats: StreamStats,
-        max_tokens: int,
-    ) -> AsyncGenerator[str, None]:
-        self.max_tokens.append(max_tokens)
-        self.pieces = 0
-        stream = self.inner.stream(
-            messages, model=model, stats=stats, max_tokens=max_tokens
-        )
-        async with contextlib.aclosing(stream):
-            async for piece in stream:
-                self.pieces += 1
-                yield piece
 
 
 async def approved_book(service: GenerationService) -> int:
@@ -60,7 +31,7 @@ async def approved_book(service: GenerationService) -> int:
 
 
 async def reference_chapter(store: Store) -> str:
-    log = CallLog(make_provider(FAST))
+    log = CountingProvider(make_provider(FAST))
     service = make_service(store, log)
     book_id = await approved_book(service)
     await service.run(book_id)
@@ -71,10 +42,10 @@ async def reference_chapter(store: Store) -> str:
     return chapter.content
 
 
-async def in_second_call(log: CallLog) -> None:
+async def in_second_call(log: CountingProvider) -> None:
     async def there() -> bool:
         # outline: synopsis + one entry; then the chapter's second call.
-        return len(log.max_tokens) >= 4 and log.pieces >= 40
+        return len(log.max_tokens) >= 4 and log.call_pieces >= 40
 
     await wait_until(there, timeout=30)
 
@@ -86,7 +57,7 @@ async def test_an_interrupted_multi_call_chapter_ends_as_if_never_interrupted(
     expected = await reference_chapter(store)
     assert abs(len(expected.split()) - WORDS) <= 0.15 * WORDS
 
-    log = CallLog(
+    log = CountingProvider(
         make_provider(FAST.model_copy(update={"offline_words_per_second": 400}))
     )
     service = make_service(store, log, offline_words_per_second=400)

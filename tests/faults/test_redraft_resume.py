@@ -8,46 +8,18 @@ new version that was never interrupted, in the same message.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncGenerator
-
-import pytest
-
 from bookgen.generation.service import GenerationService
-from bookgen.llm import ChatMessage, LLMProvider, StreamStats, make_provider
 from bookgen.storage.models import BookStatus, Message, MessageKind, MessageStatus
 from bookgen.storage.store import Store
-from tests.faults.helpers import joined, published_text, wait_until
-from tests.generation.helpers import FAST, book_of, make_service, new_book_id
+from tests.generation.helpers import book_of, make_service, new_book_id
+from tests.support.runner_kill import (
+    cut_mid_stream,
+    resume_on_next_start,
+    slow_offline_service,
+)
 
 WISH = "End on the storm."
 WORDS = 600
-
-
-class CountingProvider:
-    """The offline provider, counting the pieces it hands to the streamer."""
-
-    def __init__(self, inner: LLMProvider) -> None:
-        self.inner = inner
-        self.offline = inner.offline
-        self.pieces = 0
-
-    async def stream(
-        self,
-        messages: list[ChatMessage],
-        *,
-        model: str,
-        stats: StreamStats,
-        max_tokens: int,
-    ) -> AsyncGenerator[str, None]:
-        stream = self.inner.stream(
-            messages, model=model, stats=stats, max_tokens=max_tokens
-        )
-        async with contextlib.aclosing(stream):
-            async for piece in stream:
-                self.pieces += 1
-                yield piece
 
 
 async def asked_for_redraft(service: GenerationService) -> int:
@@ -79,54 +51,26 @@ async def test_a_new_version_cancelled_mid_stream_resumes_without_seam(store: St
     assert expected != chapter_text
 
     book_id = await asked_for_redraft(reference)
-    model = CountingProvider(
-        make_provider(FAST.model_copy(update={"offline_words_per_second": 300}))
-    )
-    dying = make_service(
-        store, model, offline_words_per_second=300, flush_interval_s=0.5
-    )
-    async with published_text(dying.hub, book_id) as events:
-        runner = asyncio.create_task(dying.run(book_id))
+    dying, model = slow_offline_service(store)
+    cut = await cut_mid_stream(dying, book_id, lambda: model.pieces)
+    message_id, published = cut.message_id, cut.published
 
-        async def started() -> bool:
-            return bool(events)
-
-        await wait_until(started)
-        message_id = events[0].message_id
-        seen = model.pieces
-
-        async def streamed_more() -> bool:
-            return model.pieces >= seen + 40
-
-        await wait_until(streamed_more)
-        runner.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await runner
-        published = joined(events, message_id)
-
-    cut = await redraft_of(store, book_id)
-    assert cut.id == message_id
-    assert cut.status == MessageStatus.INTERRUPTED
-    assert cut.content.startswith(published)
-    assert len(cut.content.split()) < WORDS
+    interrupted = await redraft_of(store, book_id)
+    assert interrupted.id == message_id
+    assert interrupted.status == MessageStatus.INTERRUPTED
+    assert interrupted.content.startswith(published)
+    assert len(interrupted.content.split()) < WORDS
     book = await store.get_book(book_id)
     assert book is not None and book.status == BookStatus.WRITING
     assert book.lease_owner is None
 
-    next_start = make_service(store)
-    assert await next_start.resume_orphans() == [book_id]
-
-    async def finished() -> bool:
-        book = await store.get_book(book_id)
-        assert book is not None
-        return book.status == BookStatus.COMPLETE and not next_start.is_running(book_id)
-
-    await wait_until(finished)
+    await resume_on_next_start(make_service(store), book_id)
     done = await redraft_of(store, book_id)
     assert done.id == message_id
     assert done.status == MessageStatus.COMPLETE
     assert done.content == expected
     snap = await book_of(store, book_id)
+    assert snap.book.status == BookStatus.COMPLETE
     chapters = [m for m in snap.messages if m.kind == MessageKind.CHAPTER]
     assert [m.content for m in chapters] == [chapter_text]
     assert snap.book.chapters_done == 1

@@ -9,17 +9,11 @@ its text, ending equal to a chapter that was never interrupted.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncGenerator
-from typing import Any
 
 import pytest
 
 from bookgen.generation import streamer
-from bookgen.generation.hub import TextEvent
-from bookgen.generation.service import GenerationService
-from bookgen.generation.streamer import run_shielded
-from bookgen.llm import ChatMessage, LLMProvider, StreamStats, make_provider
+from bookgen.generation.flusher import run_shielded
 from bookgen.storage.models import BookStatus, MessageKind, MessageStatus
 from bookgen.storage.store import Store
 from tests.faults.helpers import (
@@ -27,86 +21,21 @@ from tests.faults.helpers import (
     assert_exact_book,
     chapter_of,
     first_pieces,
-    joined,
     outline_and_approve,
     published_text,
-    wait_until,
 )
 from tests.faults.openai_server import PIECE, Fault
-from tests.generation.helpers import FAST, book_of, make_service, new_book_id
-
-
-class CountingProvider:
-    """A provider that counts the pieces it has handed to the streamer."""
-
-    def __init__(self, inner: LLMProvider) -> None:
-        self.inner = inner
-        self.offline = inner.offline
-        self.pieces = 0
-
-    async def stream(
-        self,
-        messages: list[ChatMessage],
-        *,
-        model: str,
-        stats: StreamStats,
-        max_tokens: int,
-    ) -> AsyncGenerator[str, None]:
-        stream = self.inner.stream(
-            messages, model=model, stats=stats, max_tokens=max_tokens
-        )
-        async with contextlib.aclosing(stream):
-            async for piece in stream:
-                self.pieces += 1
-                yield piece
-
-
-async def until(condition: Any, timeout: float = 10.0) -> None:
-    """Wait for a plain (not async) condition."""
-
-    async def holds() -> bool:
-        return bool(condition())
-
-    await wait_until(holds, timeout)
-
-
-async def first_text(events: list[TextEvent], timeout: float = 10.0) -> int:
-    """Wait for the first published text; return its message id."""
-
-    async def seen() -> bool:
-        return bool(events)
-
-    await wait_until(seen, timeout)
-    return events[0].message_id
-
-
-async def cancel(task: asyncio.Task) -> None:
-    """Cancel like a shutting-down server and wait for the task to end."""
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-
-
-async def cancel_twice(
-    task: asyncio.Task, store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Cancel, then cancel again while the drain is writing to the database."""
-    writing, written = asyncio.Event(), asyncio.Event()
-    append_chunk = store.append_chunk
-
-    async def held_append(*args: Any, **kwargs: Any) -> bool:
-        writing.set()
-        await written.wait()
-        return await append_chunk(*args, **kwargs)
-
-    with monkeypatch.context() as patch:
-        patch.setattr(store, "append_chunk", held_append)
-        task.cancel()
-        await writing.wait()
-        task.cancel()
-        written.set()
-        with pytest.raises(asyncio.CancelledError):
-            await task
+from tests.generation.helpers import book_of, make_service, new_book_id
+from tests.support.held_call import held
+from tests.support.runner_kill import (
+    cancel_runner,
+    cancel_twice,
+    cut_mid_stream,
+    first_text,
+    resume_on_next_start,
+    slow_offline_service,
+    until,
+)
 
 
 async def assert_drained(
@@ -125,17 +54,6 @@ async def assert_drained(
     return chapter.content
 
 
-async def resume_on_next_start(service: GenerationService, book_id: int) -> None:
-    assert await service.resume_orphans() == [book_id]
-
-    async def finished() -> bool:
-        book = await service.store.get_book(book_id)
-        assert book is not None
-        return book.status != BookStatus.WRITING and not service.is_running(book_id)
-
-    await wait_until(finished)
-
-
 @pytest.mark.parametrize("cancels", [1, 2], ids=["cancelled", "cancelled twice"])
 async def test_offline_chapter_cancelled_mid_stream_resumes_without_seam(
     store: Store, cancels: int, monkeypatch: pytest.MonkeyPatch
@@ -150,29 +68,21 @@ async def test_offline_chapter_cancelled_mid_stream_resumes_without_seam(
     book_id = await new_book_id(reference, chapters=1, words=600)
     await reference.run(book_id)
     await reference.approve(book_id)
-    # Slow enough to cancel mid-chapter; flushes far apart, so text is buffered.
-    model = CountingProvider(
-        make_provider(FAST.model_copy(update={"offline_words_per_second": 300}))
+    dying, model = slow_offline_service(store)
+
+    async def cancel_twice_in_a_write(task: asyncio.Task) -> None:
+        with held(monkeypatch, store, "append_chunk") as hold:
+            await cancel_twice(task, hold)
+
+    cut = await cut_mid_stream(
+        dying,
+        book_id,
+        lambda: model.pieces,
+        cancel=cancel_runner if cancels == 1 else cancel_twice_in_a_write,
     )
-    dying = make_service(
-        store, model, offline_words_per_second=300, flush_interval_s=0.5
-    )
-    async with published_text(dying.hub, book_id) as events:
-        runner = asyncio.create_task(dying.run(book_id))
-        message_id = await first_text(events)
-        # Words arrive while the flush window is open: buffered, not yet flushed.
-        # (The first text goes out once the reply's opening has passed the gate.)
-        seen = model.pieces
-        await until(lambda: model.pieces >= seen + 40)
-        before = joined(events, message_id)
-        if cancels == 1:
-            await cancel(runner)
-        else:
-            await cancel_twice(runner, store, monkeypatch)
-    partial = await assert_drained(
-        store, book_id, message_id, joined(events, message_id)
-    )
-    assert len(partial) > len(before), "the buffered text was not drained"
+    message_id = cut.message_id
+    partial = await assert_drained(store, book_id, message_id, cut.published)
+    assert len(partial) > len(cut.before), "the buffered text was not drained"
     assert len(partial.split()) < 600
 
     await resume_on_next_start(make_service(store), book_id)
@@ -190,18 +100,13 @@ async def test_cancelled_online_stream_is_continued_from_the_drained_text(
     fake_openai.delay = 0.002
     service = online_service(flush_interval_s=0.3)
     book_id = await outline_and_approve(service)
-    async with published_text(service.hub, book_id) as events:
-        runner = asyncio.create_task(service.run(book_id))
-        message_id = await first_text(events)
-        # Words arrive while the flush window is open: buffered, not yet flushed.
-        seen = len(PIECE.findall(fake_openai.calls[-1].sent))
-        await until(lambda: len(PIECE.findall(fake_openai.calls[-1].sent)) >= seen + 40)
-        before = joined(events, message_id)
-        await cancel(runner)
-    partial = await assert_drained(
-        store, book_id, message_id, joined(events, message_id)
+    cut = await cut_mid_stream(
+        service,
+        book_id,
+        lambda: len(PIECE.findall(fake_openai.calls[-1].sent)),
     )
-    assert len(partial) > len(before), "the buffered text was not drained"
+    partial = await assert_drained(store, book_id, cut.message_id, cut.published)
+    assert len(partial) > len(cut.before), "the buffered text was not drained"
 
     await resume_on_next_start(online_service(), book_id)
     await assert_exact_book(store, fake_openai, book_id)
@@ -230,7 +135,7 @@ async def test_cancelled_while_backing_off_keeps_the_text(
     # The second wait is the 429's 30 s: the streamer is backing off now.
     await until(lambda: len(waits) == 2)
     assert waits[1] == 30
-    await cancel(runner)
+    await cancel_runner(runner)
     message_id = (await chapter_of(store, book_id)).id
     assert message_id is not None
     partial = await assert_drained(store, book_id, message_id, first_pieces(40))
@@ -281,25 +186,11 @@ async def test_the_lease_is_released_even_if_cancelled_again_meanwhile(
     fake_openai.delay = 0.002
     service = online_service()
     book_id = await outline_and_approve(service)
-    releasing, released = asyncio.Event(), asyncio.Event()
-    release_lease = store.release_lease
-
-    async def held_release(*args: Any) -> bool:
-        releasing.set()
-        await released.wait()
-        return await release_lease(*args)
-
     async with published_text(service.hub, book_id) as events:
         runner = asyncio.create_task(service.run(book_id))
         await first_text(events)
-        with monkeypatch.context() as patch:
-            patch.setattr(store, "release_lease", held_release)
-            runner.cancel()
-            await releasing.wait()
-            runner.cancel()  # the loop's shutdown cancels everything again
-            released.set()
-            with pytest.raises(asyncio.CancelledError):
-                await runner
+        with held(monkeypatch, store, "release_lease") as hold:
+            await cancel_twice(runner, hold)
     # The runner ended only after its shielded release: nothing left to wait for.
     book = await store.get_book(book_id)
     assert book is not None and book.lease_owner is None

@@ -8,7 +8,6 @@ again to the same owner.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
 
@@ -16,6 +15,7 @@ from bookgen.generation.service import GenerationService
 from bookgen.storage.models import BookStatus, MessageKind, MessageStatus
 from bookgen.storage.store import Store
 from tests.generation.helpers import book_of, make_service, new_book_id, wait_until
+from tests.support.held_call import held
 
 # Slow enough that every racing call arrives while the first runner writes.
 WORDS_PER_SECOND = 300
@@ -81,24 +81,15 @@ async def test_a_run_asked_for_while_the_runner_leaves_is_not_lost(
     runner that was leaving writes the chapters rather than refusing them."""
     service = make_service(store)
     book_id = await new_book_id(service, chapters=1)
-    leaving, go_on = asyncio.Event(), asyncio.Event()
-    release_lease = store.release_lease
-
-    async def held_release(*args: Any) -> bool:
-        leaving.set()
-        await go_on.wait()
-        return await release_lease(*args)
-
-    with monkeypatch.context() as patch:
-        patch.setattr(store, "release_lease", held_release)
+    with held(monkeypatch, store, "release_lease") as leaving:
         runner = asyncio.create_task(service.run(book_id))
         try:
-            await leaving.wait()
+            await leaving.entered.wait()
             assert (await service.approve(book_id)).ok
             async with asyncio.timeout(5):  # the leaving runner has it: no wait
                 assert not await service.run(book_id)
         finally:
-            go_on.set()
+            leaving.released.set()
     assert await runner
     snap = await book_of(store, book_id)
     assert snap.book.status == BookStatus.COMPLETE

@@ -162,6 +162,42 @@ async def test_an_outline_is_editable_only_while_it_awaits_approval(store: Store
     assert overview is not None and overview.outline_text == "1. A"
 
 
+async def test_a_stale_outline_save_rolls_back_its_book_bump(store: Store):
+    """The conflict path undoes the whole save: an approval made against the
+    book as it was after the winning save still goes through."""
+    book_id = await new_book_id(store)
+    mid = await message(store, book_id, kind=MessageKind.OUTLINE)
+    assert await store.transition(
+        book_id,
+        from_statuses=[BookStatus.OUTLINING],
+        to_status=BookStatus.AWAITING_APPROVAL,
+    )
+    won = await store.edits.save(
+        mid, book_id=book_id, text="1. Mine", base=0, author_id=None
+    )
+    assert won.outcome == SaveOutcome.SAVED
+    book = await store.get_book(book_id)
+    assert book is not None
+    stale = await store.edits.save(
+        mid, book_id=book_id, text="1. Theirs", base=0, author_id=None
+    )
+    assert (stale.outcome, stale.version, stale.current) == (
+        SaveOutcome.CONFLICT,
+        1,
+        "1. Mine",
+    )
+    assert await store.transition(
+        book_id,
+        from_statuses=[BookStatus.AWAITING_APPROVAL],
+        to_status=BookStatus.WRITING,
+        version=book.version,
+    )
+    assert [v.content for v in await store.edits.versions(mid)] == [
+        ORIGINAL,
+        "1. Mine",
+    ]
+
+
 async def test_presence_rows_list_editors_and_expire(store: Store):
     book_id = await new_book_id(store)
     mid = await message(store, book_id)
