@@ -8,7 +8,7 @@ from sqlmodel import SQLModel
 
 import bookgen.storage.account_models  # registers the account tables
 import bookgen.storage.edit_models  # registers message versions, edit presence
-import bookgen.storage.models
+import bookgen.storage.models  # noqa: F401  (registers the tables)
 import bookgen.storage.reaction_models  # noqa: F401  (reactions)
 from alembic import context
 from bookgen.config import get_settings
