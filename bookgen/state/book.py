@@ -20,6 +20,7 @@ import time
 import uuid
 
 import reflex as rx
+from reflex.event import EventSpec
 
 from bookgen import routes
 from bookgen.accounts import Viewer
@@ -43,11 +44,13 @@ from bookgen.state.history import (
     reactor_id,
 )
 from bookgen.state.views import (
+    BranchView,
     ChapterView,
     RedraftView,
     Sharing,
     TextView,
     ThreadEntry,
+    branch_views,
     chapter_views,
     outline_view,
     percent_done,
@@ -119,6 +122,10 @@ class BookState(AuthState):
     served_by: rx.Field[str] = rx.field("")
     # The thread has messages before those shown (loaded as the panel scrolls up).
     has_older: rx.Field[bool] = rx.field(False)
+    # The book's versions (branches), listed once there are two (state/branches.py).
+    branches: rx.Field[list[BranchView]] = rx.field(default_factory=list)
+    # The version shown (its thread id): bubbles loaded of another are dropped.
+    _branch_id: int = 0
     _book_id: int = 0
     # The overview's window starts at _thread_from; this tab also shows the
     # older messages it loaded, from _older_from (0: none), and more remain
@@ -181,7 +188,7 @@ class BookState(AuthState):
         self.title, self.status, self.model, self.live = "", None, "", ""
         self.chapter_count = self.chapters_done = self.percent_done = 0
         self.thread, self.outline, self.chapters = [], None, []
-        self.editors = []
+        self.editors, self.branches, self._branch_id = [], [], 0
         self.book_id, self.usage, self.cover_version = 0, "", ""
         self.can_act = self.is_author = False
         self.sharing = Sharing.PRIVATE
@@ -206,6 +213,17 @@ class BookState(AuthState):
             self._forget()
             return NOT_FOUND
         return viewer, book
+
+    async def _seen_or_refused(self) -> tuple[Viewer, Book] | EventSpec | None:
+        """The viewer and the book for a handler, or what the handler returns
+        instead: the redirect of a signed-out tab, or None with the notice set."""
+        found = await self._visible_book()
+        if found is None:
+            return self._signed_out()
+        if isinstance(found, str):
+            self.notice = found
+            return None
+        return found
 
     async def _actable_book(self) -> tuple[Viewer, Book] | str | None:
         found = await self._visible_book()
@@ -258,6 +276,11 @@ class BookState(AuthState):
         self.chapter_count, self.chapters_done = book.chapter_count, book.chapters_done
         self.percent_done = percent_done(book.chapters_done, book.chapter_count)
         self.model = book.model
+        if book.thread_id != self._branch_id:  # another version is shown now
+            self._branch_id = book.thread_id or 0
+            self._older_from, self._older_more = 0, False
+            self.thread = []
+        self.branches = branch_views(ov)
         older = kept_older(self.thread, self._older_from, ov.thread_from)
         self.thread = older + thread_views(ov, reactor_id(viewer))
         self._thread_from = ov.thread_from
@@ -357,12 +380,9 @@ class BookState(AuthState):
     @rx.event
     async def load_older(self):
         """The panel scrolled to its top: show the page before the oldest shown."""
-        found = await self._visible_book()
-        if found is None:
-            return self._signed_out()
-        if isinstance(found, str):
-            self.notice = found
-            return None
+        found = await self._seen_or_refused()
+        if not isinstance(found, tuple):
+            return found
         if not self.has_older or not self.thread:
             return None
         page = await get_service().store.thread_page(
@@ -381,12 +401,9 @@ class BookState(AuthState):
         Anyone who may see the book may react. A message that does not exist,
         or is not in this page's book, gets the same answer.
         """
-        found = await self._visible_book()
-        if found is None:
-            return self._signed_out()
-        if isinstance(found, str):
-            self.notice = found
-            return None
+        found = await self._seen_or_refused()
+        if not isinstance(found, tuple):
+            return found
         viewer = found[0]
         reaction, mid = parse_reaction(name), parse_message_id(message_id)
         if reaction is None:
@@ -420,29 +437,31 @@ class BookState(AuthState):
             if self.notice in (FEEDBACK_NOT_TEXT, FEEDBACK_TOO_LONG):
                 self.notice = ""
 
-    async def _act(self) -> Viewer | str | None:
-        """Before an action: the viewer if they may act, else what to answer."""
+    async def _actor_or_refused(self) -> Viewer | EventSpec | None:
+        """Before an action: the viewer if they may act, else what the handler
+        returns (a signed-out tab's redirect, or None with the notice set)."""
         found = await self._actable_book()
         if isinstance(found, tuple):
             return found[0]
         if isinstance(found, str):
             self.notice = found
-        return found
+            return None
+        return self._signed_out()
 
     @rx.event
     async def approve(self):
-        viewer = await self._act()
+        viewer = await self._actor_or_refused()
         if not isinstance(viewer, Viewer):
-            return self._signed_out() if viewer is None else None
+            return viewer
         result = await get_service().approve(self._book_id, self._version)
         await self._after_action(viewer, result)
         return None
 
     @rx.event
     async def reject(self):
-        viewer = await self._act()
+        viewer = await self._actor_or_refused()
         if not isinstance(viewer, Viewer):
-            return self._signed_out() if viewer is None else None
+            return viewer
         service = get_service()
         result = await service.reject(self._book_id, self.feedback, self._version)
         if result.ok:
@@ -452,9 +471,9 @@ class BookState(AuthState):
 
     @rx.event
     async def stop(self):
-        viewer = await self._act()
+        viewer = await self._actor_or_refused()
         if not isinstance(viewer, Viewer):
-            return self._signed_out() if viewer is None else None
+            return viewer
         result = await get_service().stop(self._book_id)
         await self._after_action(viewer, result, start_runner=False)
         return None
@@ -462,9 +481,9 @@ class BookState(AuthState):
     @rx.event
     async def resume(self):
         """Continue a stopped book, or retry a failed one."""
-        viewer = await self._act()
+        viewer = await self._actor_or_refused()
         if not isinstance(viewer, Viewer):
-            return self._signed_out() if viewer is None else None
+            return viewer
         result = await get_service().resume(self._book_id)
         await self._after_action(viewer, result)
         return None
@@ -472,12 +491,9 @@ class BookState(AuthState):
     @rx.event
     async def change_sharing(self, value: str):
         """The author chooses who sees the book and who may act on it."""
-        found = await self._visible_book()
-        if found is None:
-            return self._signed_out()
-        if isinstance(found, str):
-            self.notice = found
-            return None
+        found = await self._seen_or_refused()
+        if not isinstance(found, tuple):
+            return found
         viewer, book = found
         if not viewer.is_author(book) or viewer.user is None:
             self.notice = AUTHOR_ONLY
