@@ -326,3 +326,47 @@ async def test_concurrent_messages_hang_one_under_another(store: Store):
     assert len(snap.messages) == before + 12
     for parent, child in zip(snap.messages, snap.messages[1:], strict=False):
         assert child.parent_id == parent.id
+
+
+async def test_a_branch_cut_by_a_shutdown_resumes_on_the_next_start(store: Store):
+    """The runner of a new version is cancelled mid-chapter (as on SIGTERM):
+    the chapter is kept as interrupted and the book stays writing on that
+    version; the next start's recovery finishes the same message."""
+    service = make_service(store)
+    book_id = await finished_book(service, chapters=1)
+    first = await book_of(store, book_id)
+    assert (await service.regenerate_from(book_id, 1, WISH)).ok
+    slow = make_service(store, offline_words_per_second=60.0, lease_s=1.0)
+    slow.start(book_id)
+
+    async def streaming() -> bool:
+        last = (await book_of(store, book_id)).messages[-1]
+        return last.status == MessageStatus.STREAMING and len(last.content) > 40
+
+    await wait_until(streaming, timeout=30)
+    await slow.stop_runners()
+    cut = (await book_of(store, book_id)).messages[-1]
+    assert (cut.kind, cut.status) == (MessageKind.CHAPTER, MessageStatus.INTERRUPTED)
+    assert (await book_of(store, book_id)).book.status == BookStatus.WRITING
+
+    restarted = make_service(store, lease_s=1.0)
+    assert await restarted.resume_orphans() == [book_id]
+    await wait_until(
+        lambda: _status_is(store, book_id, BookStatus.COMPLETE), timeout=30
+    )
+    done = await book_of(store, book_id)
+    resumed = next(m for m in done.messages if m.id == cut.id)
+    assert resumed.status == MessageStatus.COMPLETE
+    assert resumed.content.startswith(cut.content)
+    assert len(resumed.content) > len(cut.content)
+    [one, two] = await store.branches(book_id)
+    assert (one.current, two.current) == (False, True)
+    assert (await service.switch_branch(book_id, one.id)).ok
+    back = await book_of(store, book_id)
+    assert [(m.id, m.content) for m in back.messages] == [
+        (m.id, m.content) for m in first.messages
+    ]
+
+
+async def _status_is(store: Store, book_id: int, status: BookStatus) -> bool:
+    return (await book_of(store, book_id)).book.status == status
