@@ -33,6 +33,7 @@ from bookgen.storage.models import (
 
 __all__ = [
     "NOT_ON_BRANCH",
+    "WISH_NEEDS_OUTLINE",
     "WISH_NOT_TEXT",
     "WISH_TOO_LONG",
     "branch_wish",
@@ -42,6 +43,7 @@ __all__ = [
 NOT_ON_BRANCH = "There is no such message in this version of the book."
 CANNOT_BRANCH = "A version can start at the outline, a decision, or a chapter."
 WISH_NOT_TEXT = "What should go differently must be text."
+WISH_NEEDS_OUTLINE = "To change the outline, start the new version at an outline."
 WISH_TOO_LONG = (
     f"What should go differently is limited to {BRANCH_WISH_CHARS.high:,} characters."
 )
@@ -78,7 +80,9 @@ def fork_at(
         done = chapters_done(before)
         return Fork(point, at.parent_id, label, BookStatus.WRITING, done, note)
     outlining = BookStatus.OUTLINING
-    if kind == MessageKind.OUTLINE or kind == MessageKind.BRANCH:
+    if kind == MessageKind.BRANCH and wish:  # a fresh outline's note: none to revise
+        return WISH_NEEDS_OUTLINE
+    if kind in (MessageKind.OUTLINE, MessageKind.BRANCH):
         label = _label("From the outline", wish)
         if wish:  # keep the outline, and revise it by the wish on the branch
             feedback = NewMessage(Role.USER, MessageKind.FEEDBACK, wish)

@@ -14,7 +14,12 @@ import asyncio
 from sqlmodel import col, select
 
 from bookgen.generation.branch_actions import CHANGED, NO_SUCH_BRANCH, NO_SUCH_CHAPTER
-from bookgen.generation.branching import NOT_ON_BRANCH, WISH_NOT_TEXT, WISH_TOO_LONG
+from bookgen.generation.branching import (
+    NOT_ON_BRANCH,
+    WISH_NEEDS_OUTLINE,
+    WISH_NOT_TEXT,
+    WISH_TOO_LONG,
+)
 from bookgen.generation.redraft import chapter_message
 from bookgen.llm import make_provider
 from bookgen.llm.prompt_markers import FEEDBACK, chapter_task, labelled
@@ -370,3 +375,33 @@ async def test_a_branch_cut_by_a_shutdown_resumes_on_the_next_start(store: Store
 
 async def _status_is(store: Store, book_id: int, status: BookStatus) -> bool:
     return (await book_of(store, book_id)).book.status == status
+
+
+async def test_a_fresh_outline_branch_is_rewritten_without_a_wish_only(store: Store):
+    service = make_service(store)
+    book_id = await finished_book(service, chapters=1)
+    [outline] = of_kind((await book_of(store, book_id)).messages, MessageKind.OUTLINE)
+    assert outline.id is not None
+    result = await service.branch(book_id, outline.id)
+    assert result.ok and result.generating
+    await service.run(book_id)
+    snap = await book_of(store, book_id)
+    assert snap.book.status == BookStatus.AWAITING_APPROVAL
+    kinds = [m.kind for m in snap.messages]
+    assert kinds == [MessageKind.REQUEST, MessageKind.BRANCH, MessageKind.OUTLINE]
+    note = snap.messages[1]
+    assert note.id is not None and note.id != outline.id
+
+    # A wish there has no outline to revise: refused, nothing stored.
+    refused = await service.branch(book_id, note.id, "Set it in winter.")
+    assert (refused.ok, refused.reason) == (False, WISH_NEEDS_OUTLINE)
+    assert await thread_count(store, book_id) == 2
+    # Without one, a sibling version writes the outline afresh.
+    assert (await service.branch(book_id, note.id)).ok
+    sibling = await book_of(store, book_id)
+    assert [m.kind for m in sibling.messages] == [
+        MessageKind.REQUEST,
+        MessageKind.BRANCH,
+    ]
+    assert sibling.messages[1].id != note.id
+    assert await thread_count(store, book_id) == 3
