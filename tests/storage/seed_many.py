@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 from sqlalchemy import bindparam, insert, select, update
@@ -78,19 +79,20 @@ async def long_book(store: Store, *, chapters: int, messages: int) -> int:
         connection = await s.connection()
         await connection.execute(insert(Message), rows)
         # One linear branch: each message under the one before it.
-        ids = (
-            await connection.execute(
-                select(Message.id)
-                .where(Message.book_id == book.id)
-                .order_by(col(Message.id))
-            )
-        ).scalars()
-        ids = list(ids)
+        ids = list(
+            (
+                await connection.execute(
+                    select(col(Message.id))
+                    .where(col(Message.book_id) == book.id)
+                    .order_by(col(Message.id))
+                )
+            ).scalars()
+        )
         await connection.execute(
             update(Message)
             .where(col(Message.id) == bindparam("mid"))
             .values(parent_id=bindparam("pid")),
-            [{"mid": m, "pid": p} for p, m in zip(ids, ids[1:], strict=False)],
+            [{"mid": m, "pid": p} for p, m in itertools.pairwise(ids)],
         )
         thread.leaf_message_id = ids[-1]
         book.thread_id = thread.id
