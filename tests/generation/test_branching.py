@@ -20,6 +20,7 @@ from bookgen.generation.branching import (
     WISH_NOT_TEXT,
     WISH_TOO_LONG,
 )
+from bookgen.generation.exports import export_book
 from bookgen.generation.redraft import chapter_message
 from bookgen.llm import make_provider
 from bookgen.llm.prompt_markers import FEEDBACK, chapter_task, labelled
@@ -103,6 +104,11 @@ async def test_a_branch_at_chapter_2_shares_the_start_and_rewrites_the_rest(
         for p in provider.prompts
         if labelled("Task", chapter_task(3)) in prompt_text(p)
     )
+    # The export is the version shown: its chapter 2 is the new one.
+    exported = await export_book(store, second.book, author="", cover_png=None)
+    new_2 = chapter_message(second.messages, 2)
+    assert new_2 is not None
+    assert [c.text for c in exported.chapters][1] == new_2.content != chapter_2.content
     # Nothing was deleted or changed: every message of before is still there.
     after = await every_message(store, book_id)
     assert {i: after[i] for i in before} == before
@@ -124,6 +130,8 @@ async def test_a_branch_at_chapter_2_shares_the_start_and_rewrites_the_rest(
     ]
     assert back.book.status == BookStatus.COMPLETE
     assert back.book.chapters_done == 3
+    exported = await export_book(store, back.book, author="", cover_png=None)
+    assert exported.chapters[1].text == chapter_2.content
     overview = await store.overview(book_id)
     assert overview is not None
     assert {m.id for m in overview.messages} <= {m.id for m in first.messages}
