@@ -6,6 +6,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from bookgen.components.book_files import message_usage
+from bookgen.components.branches import branch_button, branch_form
 from bookgen.components.history import load_older
 from bookgen.components.manuscript import live_text
 from bookgen.components.reactions import reaction_bar
@@ -51,6 +52,8 @@ def message_bubble(entry: ObjectVar[ThreadEntry]) -> rx.Component:
         rx.cond(entry.error, rx.text(entry.error, color="red", size="1")),
         reaction_bar(entry),
         message_usage(entry.tokens),
+        branch_button(entry),
+        branch_form(entry),
         class_name=rx.cond(entry.is_user, "bubble user", "bubble assistant"),
         data_kind=entry.kind,
         data_status=entry.status,

@@ -8,6 +8,11 @@ import reflex as rx
 from reflex.vars import ObjectVar, Var
 
 from bookgen import routes
+from bookgen.components.branches import (
+    branch_list,
+    branch_notice,
+    regenerate_from_button,
+)
 from bookgen.components.editor import edit_button, editing_notes, text_editor
 from bookgen.components.redraft import (
     redraft_box,
@@ -68,7 +73,10 @@ def chapter_section(chapter: ObjectVar[ChapterView]) -> rx.Component:
                 ),
                 rx.cond(
                     chapter.status == MessageStatus.COMPLETE.value,
-                    regenerate_button(chapter.number, "regenerate-chapter-" + n),
+                    rx.hstack(
+                        regenerate_button(chapter.number, "regenerate-chapter-" + n),
+                        regenerate_from_button(chapter.number, "regenerate-from-" + n),
+                    ),
                 ),
             ),
         ),
@@ -107,6 +115,8 @@ def book_header() -> rx.Component:
             align="center",
             spacing="3",
         ),
+        branch_list(),
+        branch_notice(),
     )
 
 

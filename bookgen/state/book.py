@@ -16,43 +16,36 @@ tab, and its live room, within seconds.
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import reflex as rx
+from reflex.event import EventSpec
 
 from bookgen import routes
 from bookgen.accounts import Viewer
 from bookgen.config import get_settings
 from bookgen.generation.hub import ChangeEvent
-from bookgen.generation.outline import count_notice
 from bookgen.generation.service import FEEDBACK_TOO_LONG, ActionResult
-from bookgen.generation.usage import usage_line
-from bookgen.runtime import get_channels, get_service, viewer_for
+from bookgen.runtime import get_channels, get_service
 from bookgen.state.auth import AuthState
-from bookgen.state.edit_presence import keep_alive, tab_left
-from bookgen.state.edit_views import EditorView, editor_views, tab_key
+from bookgen.state.book_view import forget_book, show_overview
+from bookgen.state.book_watch import follow_book, older_page
+from bookgen.state.edit_views import EditorView
 from bookgen.state.history import (
-    HISTORY_MAX,
     MESSAGE_NOT_FOUND,
     UNKNOWN_REACTION,
-    kept_older,
     older_entries,
     parse_message_id,
     parse_reaction,
     reactor_id,
 )
 from bookgen.state.views import (
+    BranchView,
     ChapterView,
     RedraftView,
     Sharing,
     TextView,
     ThreadEntry,
-    chapter_views,
-    outline_view,
-    percent_done,
-    redraft_view,
-    thread_views,
 )
 from bookgen.storage.models import (
     ACTIVE_STATUSES,
@@ -65,22 +58,11 @@ from bookgen.storage.store import BookOverview, ThreadPage
 
 __all__ = ["NOT_FOUND", "BookState"]
 
-# How often an idle watcher checks that its tab is still there.
-IDLE_CHECK_S = 5.0
-# How often a watcher re-checks the session and the book's sharing.
-ACCESS_CHECK_S = 2.0
 FEEDBACK_NOT_TEXT = "Feedback must be text."
 # The one answer for a book that does not exist or that the viewer may not see.
 NOT_FOUND = "Book not found."
 READ_ONLY = "Only the author can change this book."
 AUTHOR_ONLY = "Only the author can change who sees this book."
-
-
-async def _older_page(book_id: int, since: int, before: int) -> ThreadPage:
-    """The older messages a tab loaded by scrolling back, read again."""
-    return await get_service().store.thread_page(
-        book_id, since=since, before=before, limit=HISTORY_MAX
-    )
 
 
 class BookState(AuthState):
@@ -119,6 +101,10 @@ class BookState(AuthState):
     served_by: rx.Field[str] = rx.field("")
     # The thread has messages before those shown (loaded as the panel scrolls up).
     has_older: rx.Field[bool] = rx.field(False)
+    # The book's versions (branches), listed once there are two (state/branches.py).
+    branches: rx.Field[list[BranchView]] = rx.field(default_factory=list)
+    # The version shown (its thread id): bubbles loaded of another are dropped.
+    _branch_id: int = 0
     _book_id: int = 0
     # The overview's window starts at _thread_from; this tab also shows the
     # older messages it loaded, from _older_from (0: none), and more remain
@@ -177,18 +163,7 @@ class BookState(AuthState):
     # --- access -------------------------------------------------------------
     def _forget(self) -> None:
         """Show nothing of the book: it is gone, or not this viewer's to see."""
-        self.found = False
-        self.title, self.status, self.model, self.live = "", None, "", ""
-        self.chapter_count = self.chapters_done = self.percent_done = 0
-        self.thread, self.outline, self.chapters = [], None, []
-        self.editors = []
-        self.book_id, self.usage, self.cover_version = 0, "", ""
-        self.can_act = self.is_author = False
-        self.sharing = Sharing.PRIVATE
-        self._version = 0
-        self.has_older, self._older_from, self._older_more = False, 0, False
-        # Any watcher of this tab ends on its next check.
-        self._watch_id = ""
+        forget_book(self)
 
     def _signed_out(self):
         self._forget()
@@ -206,6 +181,17 @@ class BookState(AuthState):
             self._forget()
             return NOT_FOUND
         return viewer, book
+
+    async def _seen_or_refused(self) -> tuple[Viewer, Book] | EventSpec | None:
+        """The viewer and the book for a handler, or what the handler returns
+        instead: the redirect of a signed-out tab, or None with the notice set."""
+        found = await self._visible_book()
+        if found is None:
+            return self._signed_out()
+        if isinstance(found, str):
+            self.notice = found
+            return None
+        return found
 
     async def _actable_book(self) -> tuple[Viewer, Book] | str | None:
         found = await self._visible_book()
@@ -242,112 +228,19 @@ class BookState(AuthState):
         else:
             self._apply(overview, viewer)
             if self._older_from:
-                page = await _older_page(
+                page = await older_page(
                     self._book_id, self._older_from, self._thread_from
                 )
                 self._set_older(page, viewer)
 
     def _apply(self, ov: BookOverview, viewer: Viewer) -> None:
-        book = ov.book
-        self.found = True
-        self.title, self.status = book.title, BookStatus(book.status)
-        self.book_id = book.id or 0
-        self.usage = usage_line(ov.usage, book.model, get_settings().price_table)
-        self.cover_version = ov.cover_version
-        self._version = book.version
-        self.chapter_count, self.chapters_done = book.chapter_count, book.chapters_done
-        self.percent_done = percent_done(book.chapters_done, book.chapter_count)
-        self.model = book.model
-        older = kept_older(self.thread, self._older_from, ov.thread_from)
-        self.thread = older + thread_views(ov, reactor_id(viewer))
-        self._thread_from = ov.thread_from
-        self.has_older = self._older_more if older else ov.has_older
-        self.outline = outline_view(ov)
-        self.chapters = chapter_views(ov)
-        self.redraft = redraft_view(ov)
-        self.editors = editor_views(ov, tab_key(self.router.session.client_token))
-        self.can_act = viewer.can_act(book)
-        self.is_author = viewer.is_author(book)
-        self.sharing = Sharing.of(book)
-        awaiting = book.status == BookStatus.AWAITING_APPROVAL
-        self.outline_notice = (
-            count_notice(ov.outline_text, book.chapter_count) if awaiting else ""
-        )
+        show_overview(self, ov, viewer)
 
     @rx.event(background=True)
     async def watch(self):
         """Apply the book's changes to this tab for as long as it shows the book
-        and the viewer may see it."""
-        async with self:
-            book_id, watch_id = self._book_id, self._watch_id
-            if not book_id or not watch_id or self._watching == watch_id:
-                return None
-            self._watching = watch_id
-            token = self.router.session.client_token
-            session = self._session_token()
-        viewer = await viewer_for(session)
-        book = await get_service().store.get_book(book_id)
-        if viewer is None or book is None or not viewer.can_view(book):
-            return await self._leave(watch_id, viewer)
-        channels = get_channels()
-        channel, member = await channels.join(book_id, token)
-        try:
-            seen, checked = 0, time.monotonic()
-            while True:
-                change = await channel.wait_change(seen, ACCESS_CHECK_S)
-                if time.monotonic() - checked >= ACCESS_CHECK_S:
-                    viewer, checked = await viewer_for(session), time.monotonic()
-                    if viewer is None:
-                        break
-                    await keep_alive(get_service().store, token)
-                if change is None:
-                    # Idle: checked against this worker's memory, not the
-                    # database or the state store (hundreds of tabs do this).
-                    if not channels.transport.connected(token):
-                        return None
-                    if not channels.is_watching(token, watch_id):
-                        return None  # the tab moved on to another book
-                    current = channel.overview
-                    if current is None or not viewer.can_view(current.book):
-                        break
-                    continue
-                seen, overview = change
-                if not viewer.can_view(overview.book):
-                    break
-                async with self:
-                    if self._watch_id != watch_id or self._book_id != book_id:
-                        return None
-                    self._apply(overview, viewer)
-                    older = (self._older_from, self._thread_from)
-                if older[0]:  # this tab scrolled back: its older bubbles too
-                    page = await _older_page(book_id, *older)
-                    async with self:
-                        if self._watch_id != watch_id:
-                            return None
-                        if (self._older_from, self._thread_from) == older:
-                            self._set_older(page, viewer)
-        finally:
-            channels.done_watching(token, watch_id)
-            await channels.leave(book_id, member)
-            await tab_left(get_service().store, get_service().hub, token)
-            async with self:
-                if self._watching == watch_id:
-                    self._watching = ""
-        return await self._leave(watch_id, viewer)
-
-    async def _leave(self, watch_id: str, viewer: Viewer | None):
-        """The watcher lost its viewer or their access: clear the tab."""
-        async with self:
-            if self._watching == watch_id:
-                self._watching = ""
-            if self._watch_id != watch_id:
-                return None
-            if viewer is None:
-                self.signed_in = False
-                return self._signed_out()
-            self._forget()
-            self.notice = ""
-        return None
+        and the viewer may see it (state/book_watch.py)."""
+        return await follow_book(self)
 
     # --- history and reactions --------------------------------------------
     def _set_older(self, page: ThreadPage, viewer: Viewer) -> None:
@@ -357,12 +250,9 @@ class BookState(AuthState):
     @rx.event
     async def load_older(self):
         """The panel scrolled to its top: show the page before the oldest shown."""
-        found = await self._visible_book()
-        if found is None:
-            return self._signed_out()
-        if isinstance(found, str):
-            self.notice = found
-            return None
+        found = await self._seen_or_refused()
+        if not isinstance(found, tuple):
+            return found
         if not self.has_older or not self.thread:
             return None
         page = await get_service().store.thread_page(
@@ -381,12 +271,9 @@ class BookState(AuthState):
         Anyone who may see the book may react. A message that does not exist,
         or is not in this page's book, gets the same answer.
         """
-        found = await self._visible_book()
-        if found is None:
-            return self._signed_out()
-        if isinstance(found, str):
-            self.notice = found
-            return None
+        found = await self._seen_or_refused()
+        if not isinstance(found, tuple):
+            return found
         viewer = found[0]
         reaction, mid = parse_reaction(name), parse_message_id(message_id)
         if reaction is None:
@@ -420,29 +307,31 @@ class BookState(AuthState):
             if self.notice in (FEEDBACK_NOT_TEXT, FEEDBACK_TOO_LONG):
                 self.notice = ""
 
-    async def _act(self) -> Viewer | str | None:
-        """Before an action: the viewer if they may act, else what to answer."""
+    async def _actor_or_refused(self) -> Viewer | EventSpec | None:
+        """Before an action: the viewer if they may act, else what the handler
+        returns (a signed-out tab's redirect, or None with the notice set)."""
         found = await self._actable_book()
         if isinstance(found, tuple):
             return found[0]
         if isinstance(found, str):
             self.notice = found
-        return found
+            return None
+        return self._signed_out()
 
     @rx.event
     async def approve(self):
-        viewer = await self._act()
+        viewer = await self._actor_or_refused()
         if not isinstance(viewer, Viewer):
-            return self._signed_out() if viewer is None else None
+            return viewer
         result = await get_service().approve(self._book_id, self._version)
         await self._after_action(viewer, result)
         return None
 
     @rx.event
     async def reject(self):
-        viewer = await self._act()
+        viewer = await self._actor_or_refused()
         if not isinstance(viewer, Viewer):
-            return self._signed_out() if viewer is None else None
+            return viewer
         service = get_service()
         result = await service.reject(self._book_id, self.feedback, self._version)
         if result.ok:
@@ -452,9 +341,9 @@ class BookState(AuthState):
 
     @rx.event
     async def stop(self):
-        viewer = await self._act()
+        viewer = await self._actor_or_refused()
         if not isinstance(viewer, Viewer):
-            return self._signed_out() if viewer is None else None
+            return viewer
         result = await get_service().stop(self._book_id)
         await self._after_action(viewer, result, start_runner=False)
         return None
@@ -462,9 +351,9 @@ class BookState(AuthState):
     @rx.event
     async def resume(self):
         """Continue a stopped book, or retry a failed one."""
-        viewer = await self._act()
+        viewer = await self._actor_or_refused()
         if not isinstance(viewer, Viewer):
-            return self._signed_out() if viewer is None else None
+            return viewer
         result = await get_service().resume(self._book_id)
         await self._after_action(viewer, result)
         return None
@@ -472,12 +361,9 @@ class BookState(AuthState):
     @rx.event
     async def change_sharing(self, value: str):
         """The author chooses who sees the book and who may act on it."""
-        found = await self._visible_book()
-        if found is None:
-            return self._signed_out()
-        if isinstance(found, str):
-            self.notice = found
-            return None
+        found = await self._seen_or_refused()
+        if not isinstance(found, tuple):
+            return found
         viewer, book = found
         if not viewer.is_author(book) or viewer.user is None:
             self.notice = AUTHOR_ONLY

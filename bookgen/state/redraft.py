@@ -23,12 +23,12 @@ from bookgen.state.book import BookState
 from bookgen.state.views import RedraftView
 from bookgen.storage.models import CHAPTER_COUNT, REDRAFT_FEEDBACK_CHARS
 
-__all__ = ["NO_SUCH_CHAPTER", "RedraftState"]
+__all__ = ["NO_SUCH_CHAPTER", "RedraftState", "chapter_number"]
 
 NO_SUCH_CHAPTER = "There is no such finished chapter to regenerate."
 
 
-def _chapter_number(raw: object) -> int | None:
+def chapter_number(raw: object) -> int | None:
     """A chapter number as a client may send it (int or digits); else None."""
     if isinstance(raw, bool):
         return None
@@ -68,7 +68,7 @@ class RedraftState(BookState):
     @rx.event
     async def regenerate_chapter(self, chapter: object):
         """Write a new version of ``chapter`` beside it, with the feedback typed."""
-        number = _chapter_number(chapter)
+        number = chapter_number(chapter)
         if number is None:
             self.redraft_notice = NO_SUCH_CHAPTER
             return None

@@ -39,6 +39,7 @@ from bookgen.storage.store import BookOverview, MessageMeta
 
 __all__ = [
     "BookCard",
+    "BranchView",
     "ChapterView",
     "ReactionView",
     "RedraftView",
@@ -46,6 +47,7 @@ __all__ = [
     "TextView",
     "ThreadEntry",
     "book_card",
+    "branch_views",
     "chapter_views",
     "outline_view",
     "percent_done",
@@ -59,6 +61,15 @@ _LABELS = {
     MessageKind.FEEDBACK: "Your feedback",
     MessageKind.APPROVAL: "You approved the outline",
     MessageKind.OUTLINE: "Outline",
+}
+# Where a new version of the book may start (generation/branching.py).
+_BRANCH_POINTS = {
+    MessageKind.OUTLINE,
+    MessageKind.FEEDBACK,
+    MessageKind.APPROVAL,
+    MessageKind.CHAPTER,
+    MessageKind.SUMMARY,
+    MessageKind.BRANCH,
 }
 _CHAPTER_LABELS = {
     MessageKind.REDRAFT_ASK: "You asked for a new version of chapter {n}",
@@ -106,6 +117,20 @@ class ThreadEntry(TextView):
     reactions: list[ReactionView] = field(default_factory=list)
     # The tokens this reply used (generation/usage.py), "" for none.
     tokens: str = ""
+    # A new version of the book may start here (generation/branching.py).
+    can_branch: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class BranchView:
+    """One version of the book in the book page's list."""
+
+    id: int
+    number: int
+    # "Version 2 · From chapter 3: what if…"
+    name: str
+    status: BookStatus
+    current: bool
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -196,6 +221,9 @@ def _label(m: MessageMeta, titles: dict[int, str]) -> str:
         return f"Summary of chapter {m.chapter}"
     if kind in _CHAPTER_LABELS:
         return _CHAPTER_LABELS[kind].format(n=m.chapter)
+    if kind == MessageKind.BRANCH:
+        where = f"chapter {m.chapter}" if m.chapter else "the outline"
+        return f"A new version of the book from {where}"
     return _LABELS[kind]
 
 
@@ -232,8 +260,25 @@ def thread_entries(
             in_manuscript=m.kind in (MessageKind.CHAPTER, MessageKind.REDRAFT),
             reactions=_reaction_views(m.id, counts, mine),
             tokens=message_tokens(m),
+            can_branch=m.kind in _BRANCH_POINTS,
         )
         for m in messages
+    ]
+
+
+def branch_views(ov: BookOverview) -> list[BranchView]:
+    """The book's versions, oldest first; none listed while there is only one."""
+    if len(ov.branches) < 2:
+        return []
+    return [
+        BranchView(
+            id=b.id,
+            number=b.number,
+            name=f"Version {b.number}" + (f" · {b.label}" if b.label else ""),
+            status=BookStatus(b.status),
+            current=b.current,
+        )
+        for b in ov.branches
     ]
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import CheckConstraint
 from sqlmodel import Field, SQLModel
 
 __all__ = [
+    "BRANCH_WISH_CHARS",
     "CHAPTER_COUNT",
     "DASHBOARD_PAGE",
     "DEFAULT_CHAPTER_COUNT",
@@ -21,6 +22,7 @@ __all__ = [
     "DETAIL_CHARS",
     "EDIT_CHARS",
     "FEEDBACK_CHARS",
+    "MAX_BRANCHES",
     "MAX_ROW_ID",
     "MODEL_NAME_CHARS",
     "PREMISE_CHARS",
@@ -86,6 +88,9 @@ class MessageKind(StrEnum):
     REDRAFT = "redraft"
     REDRAFT_KEEP = "redraft_keep"
     REDRAFT_DROP = "redraft_drop"
+    # The first message of a branch (storage/branches.py): where it forked and
+    # the author's "what if" (content, maybe ""), for the rewritten message.
+    BRANCH = "branch"
 
 
 class MessageStatus(StrEnum):
@@ -142,6 +147,10 @@ REDRAFT_FEEDBACK_CHARS = Bounds(0, 2_000)
 EDIT_CHARS = Bounds(1, 200_000)
 DEFAULT_CHAPTER_COUNT = 8
 DEFAULT_WORDS_PER_CHAPTER = 1_500
+# An author's (optional) "what if" when branching the book.
+BRANCH_WISH_CHARS = Bounds(0, 2_000)
+# Branches a book may have (each keeps every message it wrote).
+MAX_BRANCHES = 50
 # Messages the chat panel shows at first, and loads each time it scrolls back.
 THREAD_PAGE = 40
 # Books the dashboard lists at most, newest first (a search finds the rest).
@@ -213,6 +222,8 @@ class Book(BookBase, table=True):
     continues: int = 0
     # Bumped on every status change: the conditional update that makes races safe.
     version: int = 0
+    # The branch shown and generated (a Thread of this book; see Thread).
+    thread_id: int | None = Field(default=None)
     # Which runner owns the live generation, and until when (heartbeat).
     lease_owner: str | None = Field(default=None, max_length=64)
     lease_until: datetime | None = None
@@ -221,15 +232,36 @@ class Book(BookBase, table=True):
 
 
 class Thread(SQLModel, table=True):
+    """One branch of a book: a path through the tree of its messages.
+
+    A branch is its leaf and everything above it (``Message.parent_id``), the
+    prefix it shares with the branch it forked from included; messages are
+    never copied. While another branch is shown, the book's state on this one
+    waits here (``status``, ``chapters_done``, ``chapter_count``).
+    """
+
     id: int | None = Field(default=None, primary_key=True)
     book_id: int = Field(foreign_key="book.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
+    # "Version N" on the book page: 1 for the book's first branch.
+    number: int = 1
+    parent_thread_id: int | None = Field(default=None, foreign_key="thread.id")
+    # The message this branch rewrites (its first own message replaces it).
+    forked_from_id: int | None = None
+    # The branch's newest message (None: the branch is still empty).
+    leaf_message_id: int | None = None
+    label: str = Field(default="", max_length=200)
+    status: str = Field(default=BookStatus.OUTLINING, max_length=32)
+    chapters_done: int = 0
+    chapter_count: int = DEFAULT_CHAPTER_COUNT
 
 
 class Message(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     thread_id: int = Field(foreign_key="thread.id", index=True)
     book_id: int = Field(foreign_key="book.id", index=True)
+    # The message before this one on its branch (None: the book's request).
+    parent_id: int | None = Field(default=None, foreign_key="message.id")
     role: str = Field(max_length=16)
     kind: str = Field(max_length=16)
     chapter: int | None = None

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import col, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bookgen.storage.branches import NewMessage, add_to_thread, current_path
 from bookgen.storage.edits import MessageEdits, SaveOutcome
 from bookgen.storage.models import (
     ACTIVE_STATUSES,
@@ -26,7 +27,6 @@ from bookgen.storage.models import (
     MessageKind,
     MessageStatus,
     Role,
-    Thread,
     utcnow,
 )
 
@@ -110,22 +110,18 @@ class Redrafts:
             or chapter.chapter != candidate.chapter
         ):
             return Choice.GONE
-        later = await s.exec(
-            select(func.count())
-            .select_from(Message)
-            .where(col(Message.book_id) == book_id)
-            .where(col(Message.id) > candidate_id)
-            .where(
-                col(Message.kind).in_(
-                    [
-                        MessageKind.REDRAFT_KEEP,
-                        MessageKind.REDRAFT_DROP,
-                        MessageKind.REDRAFT_ASK,
-                    ]
-                )
+        later = [
+            row
+            for row in await current_path(s, book_id)
+            if row.id > candidate_id
+            and row.kind
+            in (
+                MessageKind.REDRAFT_KEEP,
+                MessageKind.REDRAFT_DROP,
+                MessageKind.REDRAFT_ASK,
             )
-        )
-        if later.one():
+        ]
+        if later:
             return Choice.GONE
         if keep:
             saved = await self._edits.save_within(
@@ -138,23 +134,16 @@ class Redrafts:
             )
             if saved.outcome != SaveOutcome.SAVED:
                 return Choice.CONFLICT
-        thread_id = (
-            await s.exec(select(Thread.id).where(Thread.book_id == book_id))
-        ).first()
-        if thread_id is None:
-            return Choice.GONE
-        s.add(
-            Message(
-                book_id=book_id,
-                thread_id=thread_id,
-                role=Role.USER,
-                kind=MessageKind.REDRAFT_KEEP if keep else MessageKind.REDRAFT_DROP,
-                chapter=candidate.chapter,
-                content=(
-                    f"Kept the new version of chapter {candidate.chapter}."
-                    if keep
-                    else f"Kept chapter {candidate.chapter} as it was."
-                ),
-            )
+        choice = NewMessage(
+            role=Role.USER,
+            kind=MessageKind.REDRAFT_KEEP if keep else MessageKind.REDRAFT_DROP,
+            chapter=candidate.chapter,
+            content=(
+                f"Kept the new version of chapter {candidate.chapter}."
+                if keep
+                else f"Kept chapter {candidate.chapter} as it was."
+            ),
         )
+        if await add_to_thread(s, book_id, choice) is None:
+            return Choice.GONE
         return Choice.KEPT if keep else Choice.DROPPED

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, select, update
+from sqlmodel import col
 
 from bookgen.storage.account_models import User
 from bookgen.storage.db import make_sessionmaker
@@ -74,7 +76,27 @@ async def long_book(store: Store, *, chapters: int, messages: int) -> int:
             }
             for i, (role, kind, chapter) in enumerate([*head, *tail])
         ]
-        await (await s.connection()).execute(insert(Message), rows)
+        connection = await s.connection()
+        await connection.execute(insert(Message), rows)
+        # One linear branch: each message under the one before it.
+        ids = list(
+            (
+                await connection.execute(
+                    select(col(Message.id))
+                    .where(col(Message.book_id) == book.id)
+                    .order_by(col(Message.id))
+                )
+            ).scalars()
+        )
+        await connection.execute(
+            update(Message)
+            .where(col(Message.id) == bindparam("mid"))
+            .values(parent_id=bindparam("pid")),
+            [{"mid": m, "pid": p} for p, m in itertools.pairwise(ids)],
+        )
+        thread.leaf_message_id = ids[-1]
+        book.thread_id = thread.id
+        s.add_all([thread, book])
         return book.id
 
 
