@@ -18,6 +18,7 @@ from bookgen import metrics
 from bookgen.config import Settings
 from bookgen.generation import prompts
 from bookgen.generation.branching import branch_wish
+from bookgen.generation.flusher import run_shielded
 from bookgen.generation.hub import ChangeEvent, Hub
 from bookgen.generation.limits import Limits, stopped_for_allowance
 from bookgen.generation.machine import (
@@ -35,7 +36,7 @@ from bookgen.generation.replies import (
     ReplyPlan,
     SingleReply,
 )
-from bookgen.generation.streamer import MessageStreamer, run_shielded
+from bookgen.generation.streamer import MessageStreamer
 from bookgen.llm import LLMProvider
 from bookgen.llm.prompt_markers import TaskKind, summary_task
 from bookgen.logs import bind_log_context, reset_log_context

@@ -36,12 +36,10 @@ from bookgen.logs import bind_log_context
 from bookgen.storage.models import MessageStatus
 from bookgen.storage.store import Store
 
-# run_shielded is re-exported: the service imports it from here.
 __all__ = [
     "MessageStreamer",
     "StreamOutcome",
     "backoff_delay",
-    "run_shielded",
 ]
 
 log = logging.getLogger(__name__)

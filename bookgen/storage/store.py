@@ -32,7 +32,7 @@ from bookgen.storage.branches import (
 )
 from bookgen.storage.chunk_log import ChunkLog
 from bookgen.storage.db import make_sessionmaker
-from bookgen.storage.edits import MessageEdits
+from bookgen.storage.edits import MessageEdits, editor_rows
 from bookgen.storage.models import (
     MAX_ROW_ID,
     THREAD_PAGE,
@@ -233,7 +233,7 @@ class Store(GuardedStarts, RunnerWrites):
             if book is None:
                 return None
             overview = await read_overview(s, book, limit)
-        overview.editors = await self.edits.editors(book_id)
+            overview.editors = await editor_rows(s, book_id)
         return overview
 
     async def thread_page(
