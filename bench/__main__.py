@@ -1,5 +1,9 @@
-"""``python -m bench [--quick] [--pg-url URL] [--redis-url URL]``: run the real
-app and print its figures.
+"""``python -m bench [--quick | --streams-only] [--pg-url URL] [--redis-url URL]``:
+run the real app and print its figures.
+
+``--streams-only`` measures just the concurrent-generation capacity of one
+worker and of two (and their ratio): the figures a change to the live path
+moves, in a few minutes instead of the full run.
 
 The last line printed is one JSON object with every figure (see README). The
 benchmark reads no environment variable of its own: its knobs are options, and
@@ -88,6 +92,20 @@ async def single_worker(args: argparse.Namespace, work: Path) -> dict:
     return out
 
 
+async def single_worker_streams(args: argparse.Namespace, work: Path) -> dict:
+    """Only the one-worker stream capacity (``--streams-only``)."""
+    db_url = f"sqlite:///{work / 'bench.db'}"
+    migrate_to_head(db_url)
+    engine = make_engine(db_url)
+    with AppServer(app_env(db_url, BOOKGEN_BENCH_TIMESTAMPS="1")) as app:
+        log("concurrent generations, 3 viewers each")
+        best, seen, _ = await scenarios.max_streams(
+            app.url, Store(engine), args.stream_levels, args.window, n0=10_000
+        )
+    await engine.dispose()
+    return {"max_streams_3_viewers_at_250ms": best, "streams_p95_lag_ms": seen}
+
+
 async def two_workers(args: argparse.Namespace, single_best: int) -> dict:
     import redis
 
@@ -135,6 +153,11 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m bench")
     ap.add_argument("--quick", action="store_true", help="small run for CI smoke tests")
     ap.add_argument(
+        "--streams-only",
+        action="store_true",
+        help="only the stream capacity of one and two workers (and their ratio)",
+    )
+    ap.add_argument(
         "--pg-url",
         default=DEFAULT_PG_URL,
         help="PostgreSQL database for the two-worker run (dropped and recreated)",
@@ -144,7 +167,18 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         default=DEFAULT_REDIS_URL,
         help="Redis database for the two-worker run (flushed)",
     )
+    ap.add_argument(
+        "--stream-levels",
+        type=_levels,
+        help="one worker's stream levels to try, e.g. 100,125,150",
+    )
+    ap.add_argument(
+        "--two-worker-levels",
+        type=_levels,
+        help="two workers' stream levels to try, e.g. 150,175,200",
+    )
     args = ap.parse_args(argv)
+    chosen = args.stream_levels, args.two_worker_levels
     if args.quick:
         args.words, args.window, args.first_count = 300, 3.0, 3
         args.stream_levels, args.viewer_levels = [5], [10]
@@ -156,19 +190,30 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         args.two_worker_levels = [100, 125, 150, 175, 200, 225, 250]
         args.viewer_levels = [50, 100, 200, 300, 400]
         args.big_chapters, args.big_words = 30, 3300
+    args.stream_levels = chosen[0] or args.stream_levels
+    args.two_worker_levels = chosen[1] or args.two_worker_levels
     return args
+
+
+def _levels(text: str) -> list[int]:
+    levels = [int(part) for part in text.split(",")]
+    if not levels or min(levels) < 1 or levels != sorted(levels):
+        raise argparse.ArgumentTypeError("ascending positive numbers, e.g. 100,125")
+    return levels
 
 
 async def main() -> None:
     args = parse()
     started = time.monotonic()
+    one_worker = single_worker_streams if args.streams_only else single_worker
     with tempfile.TemporaryDirectory(prefix="bookgen-bench-") as tmp:
-        figures = await single_worker(args, Path(tmp))
+        figures = await one_worker(args, Path(tmp))
     figures.update(await two_workers(args, figures["max_streams_3_viewers_at_250ms"]))
     figures["machine"] = (
         f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}"
     )
     figures["quick"] = args.quick
+    figures["streams_only"] = args.streams_only
     figures["seconds"] = round(time.monotonic() - started, 1)
     print(json.dumps({k: _round(v) for k, v in figures.items()}))
 

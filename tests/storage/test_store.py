@@ -3,7 +3,10 @@
 import asyncio
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from bookgen.storage.db import async_url
 from bookgen.storage.models import (
     Book,
     BookStatus,
@@ -168,6 +171,48 @@ async def test_concurrent_flushes_share_transactions(store: Store):
     assert store.chunk_log.transactions - before < 10
     for i, (b, m) in enumerate(zip(books, msgs, strict=True)):
         assert (await snapshot(store, b)).text_of(m) == f"text {i}"
+
+
+async def test_chunk_log_alone_skips_the_wal_wait(db_url: str):
+    """On PostgreSQL the chunk-log batch commits without waiting for the WAL
+    flush (its latency paces every stream); no other transaction does, even on
+    the very same pooled connection."""
+    engine = create_async_engine(async_url(db_url), pool_size=1, max_overflow=0)
+    store = Store(engine)
+    postgres = engine.dialect.name == "postgresql"
+    seen: list[tuple[str, str]] = []
+
+    @event.listens_for(engine.sync_engine, "after_cursor_execute")
+    def setting_in_force(conn, _cursor, statement: str, *_args) -> None:
+        words = statement.split()
+        if postgres and words[0] in ("INSERT", "UPDATE"):
+            value = conn.exec_driver_sql("SHOW synchronous_commit").scalar()
+            seen.append((" ".join(words[:3]), value))
+
+    try:
+        book_id = await new_book_id(store)
+        assert await store.claim_lease(book_id, "me", 30)
+        message_id = await streaming_outline(store, book_id)
+        seen.clear()
+        assert await store.append_chunk(
+            message_id, "logged", book_id=book_id, owner="me", lease_s=30
+        )
+        chunk_writes = list(seen)
+        seen.clear()
+        await store.add_message(
+            book_id,
+            NewMessage(role=Role.USER, kind=MessageKind.APPROVAL, content="ok"),
+        )
+        later_writes = list(seen)
+        assert (await snapshot(store, book_id)).text_of(message_id) == "logged"
+    finally:
+        await engine.dispose()
+    if postgres:
+        assert chunk_writes == [
+            ("INSERT INTO chunk", "off"),
+            ("UPDATE book SET", "off"),
+        ]
+        assert later_writes and {value for _, value in later_writes} == {"on"}
 
 
 @pytest.mark.parametrize("bad_id", [10**30, 2**63, 2**31, -1, -(10**30), 0])
