@@ -199,6 +199,14 @@ class Store(GuardedStarts, RunnerWrites):
             book = await s.get(Book, book_id)
             if book is None:
                 return None
+            # The leaf first, then the messages: each read sees the latest
+            # commit, and messages are only ever added, so the leaf is among
+            # them. (Read the other way, a message added in between made the
+            # leaf unknown and the thread came back empty.)
+            leaf = None
+            if book.thread_id is not None:
+                thread = await s.get(Thread, book.thread_id)
+                leaf = thread.leaf_message_id if thread else None
             every = list(
                 (
                     await s.exec(
@@ -208,10 +216,6 @@ class Store(GuardedStarts, RunnerWrites):
                     )
                 ).all()
             )
-            leaf = None
-            if book.thread_id is not None:
-                thread = await s.get(Thread, book.thread_id)
-                leaf = thread.leaf_message_id if thread else None
             on_path = {r.id for r in path_of([_row(m) for m in every], leaf)}
             msgs = [m for m in every if m.id in on_path]
             live = [m.id for m in msgs if m.id and m.status == MessageStatus.STREAMING]

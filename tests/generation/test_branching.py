@@ -343,30 +343,41 @@ async def test_concurrent_messages_hang_one_under_another(store: Store):
 
 async def test_a_branch_cut_by_a_shutdown_resumes_on_the_next_start(store: Store):
     """The runner of a new version is cancelled mid-chapter (as on SIGTERM):
-    the chapter is kept as interrupted and the book stays writing on that
-    version; the next start's recovery finishes the same message."""
+    the chapter is kept as interrupted, the lease freed and the book stays
+    writing on that version; the next start's recovery finishes the same
+    message. Default (long) leases: the restart finds the book only because
+    the shutdown released it, never because a short lease ran out."""
     service = make_service(store)
     book_id = await finished_book(service, chapters=1)
     first = await book_of(store, book_id)
     assert (await service.regenerate_from(book_id, 1, WISH)).ok
-    slow = make_service(store, offline_words_per_second=60.0, lease_s=1.0)
-    slow.start(book_id)
+    slow = make_service(store, offline_words_per_second=60.0)
+    restarted = make_service(store)
+    try:
+        slow.start(book_id)
 
-    async def streaming() -> bool:
-        last = (await book_of(store, book_id)).messages[-1]
-        return last.status == MessageStatus.STREAMING and len(last.content) > 40
+        async def streaming() -> bool:
+            last = (await book_of(store, book_id)).messages[-1]
+            return last.status == MessageStatus.STREAMING and len(last.content) > 40
 
-    await wait_until(streaming, timeout=30)
-    await slow.stop_runners()
-    cut = (await book_of(store, book_id)).messages[-1]
-    assert (cut.kind, cut.status) == (MessageKind.CHAPTER, MessageStatus.INTERRUPTED)
-    assert (await book_of(store, book_id)).book.status == BookStatus.WRITING
+        await wait_until(streaming, timeout=30)
+        await slow.stop_runners()
+        cut_book = await book_of(store, book_id)
+        cut = cut_book.messages[-1]
+        assert (cut.kind, cut.status) == (
+            MessageKind.CHAPTER,
+            MessageStatus.INTERRUPTED,
+        )
+        assert cut_book.book.status == BookStatus.WRITING
+        assert cut_book.book.lease_owner is None
 
-    restarted = make_service(store, lease_s=1.0)
-    assert await restarted.resume_orphans() == [book_id]
-    await wait_until(
-        lambda: _status_is(store, book_id, BookStatus.COMPLETE), timeout=30
-    )
+        assert await restarted.resume_orphans() == [book_id]
+        # Done when the runner has left (its lease freed), not merely when the
+        # status reads complete: nothing of it still runs into what follows.
+        await wait_until(lambda: _complete_and_free(store, book_id), timeout=60)
+    finally:
+        await slow.stop_runners()
+        await restarted.stop_runners()
     done = await book_of(store, book_id)
     resumed = next(m for m in done.messages if m.id == cut.id)
     assert resumed.status == MessageStatus.COMPLETE
@@ -381,8 +392,9 @@ async def test_a_branch_cut_by_a_shutdown_resumes_on_the_next_start(store: Store
     ]
 
 
-async def _status_is(store: Store, book_id: int, status: BookStatus) -> bool:
-    return (await book_of(store, book_id)).book.status == status
+async def _complete_and_free(store: Store, book_id: int) -> bool:
+    book = (await book_of(store, book_id)).book
+    return book.status == BookStatus.COMPLETE and book.lease_owner is None
 
 
 async def test_a_fresh_outline_branch_is_rewritten_without_a_wish_only(store: Store):

@@ -7,19 +7,21 @@ import time
 
 import pytest
 from alembic.config import Config
-from sqlalchemy import create_engine, text
-from sqlmodel import col, select
+from sqlalchemy import create_engine, event, text
+from sqlmodel import Session, col, select
 
 from alembic import command
 from bookgen.storage.branches import Fork, NewMessage
 from bookgen.storage.db import ROOT, make_sessionmaker, sync_url
 from bookgen.storage.models import (
     THREAD_PAGE,
+    Book,
     BookStatus,
     Message,
     MessageKind,
     MessageStatus,
     Role,
+    Thread,
 )
 from bookgen.storage.store import Started, Store
 from tests.conftest import PG_URL, reset_postgres, sqlite_url
@@ -183,3 +185,56 @@ async def test_a_message_added_to_a_book_goes_under_its_shown_leaf(store: Store)
     )
     assert refused is None
     assert (await path_ids(store, book_id))[-1] == added.id
+
+
+def _add_from_elsewhere(url: str, book_id: int) -> int:
+    """Another process adds a message under the book's shown leaf; its id."""
+    engine = create_engine(sync_url(url))
+    try:
+        with Session(engine) as s:
+            book = s.get(Book, book_id)
+            assert book is not None and book.thread_id is not None
+            thread = s.get(Thread, book.thread_id)
+            assert thread is not None
+            added = Message(
+                book_id=book_id,
+                thread_id=thread.id or 0,
+                parent_id=thread.leaf_message_id,
+                role=Role.ASSISTANT,
+                kind=MessageKind.FEEDBACK,
+                content="meanwhile",
+            )
+            s.add(added)
+            s.flush()
+            thread.leaf_message_id = added.id
+            s.add(thread)
+            s.commit()
+            assert added.id is not None
+            return added.id
+    finally:
+        engine.dispose()
+
+
+async def test_a_snapshot_taken_while_a_message_is_added_is_never_torn(
+    store: Store,
+):
+    """A runner's message committed between the snapshot's reads (a loaded
+    machine makes that likely) shows up whole or not at all: the thread the
+    snapshot returns is never empty or cut off from its leaf."""
+    book_id = await long_book(store, chapters=2, messages=10)
+    before = await path_ids(store, book_id)
+    url = store.engine.url.render_as_string(hide_password=False)
+    added: list[int] = []
+
+    def between_reads(_conn, _cursor, statement: str, *_args) -> None:
+        # Right before the snapshot reads the shown branch's leaf.
+        if not added and "FROM thread" in statement:
+            added.append(_add_from_elsewhere(url, book_id))
+
+    event.listen(store.engine.sync_engine, "before_cursor_execute", between_reads)
+    try:
+        snap = await store.snapshot(book_id)
+    finally:
+        event.remove(store.engine.sync_engine, "before_cursor_execute", between_reads)
+    assert snap is not None and len(added) == 1
+    assert [m.id for m in snap.messages] == [*before, added[0]]
