@@ -137,22 +137,27 @@ def test_a_teammate_sees_reactions_live_and_search_filters_books(
 
 
 def add_feedback(db_path: Path, book_id: int, n: int) -> None:
-    """Grow a book's thread behind the app's back (as a long history would)."""
+    """Grow a book's thread behind the app's back (as a long history would):
+    each note follows the shown branch's leaf (``Message.parent_id``) and
+    becomes the new leaf, as the store adds messages."""
     engine = create_engine(f"sqlite:///{db_path}")
     try:
         with Session(engine) as s:
-            thread = s.exec(select(Thread.id).where(Thread.book_id == book_id)).one()
-            assert thread is not None
-            s.add_all(
-                Message(
+            thread = s.exec(select(Thread).where(Thread.book_id == book_id)).one()
+            assert thread.id is not None
+            for i in range(n):
+                note = Message(
                     book_id=book_id,
-                    thread_id=thread,
+                    thread_id=thread.id,
+                    parent_id=thread.leaf_message_id,
                     role=Role.USER,
                     kind=MessageKind.FEEDBACK,
                     content=f"note {i}",
                 )
-                for i in range(n)
-            )
+                s.add(note)
+                s.flush()
+                thread.leaf_message_id = note.id
+            s.add(thread)
             s.commit()
     finally:
         engine.dispose()
