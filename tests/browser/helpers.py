@@ -242,49 +242,6 @@ def approve(page: Page, *, timeout: float = 20) -> None:
     wait_status(page, "writing", "complete", timeout=timeout)
 
 
-@dataclass(frozen=True)
-class TwoTabs:
-    """A finished one-chapter book open in two tabs of the same author."""
-
-    book: int
-    chapter: StoredMessage
-    other: Page  # the second tab; the first is the test's ``page``
-
-
-def finished_book_in_two_tabs(
-    page: Page,
-    new_context: NewContext,
-    server: Server,
-    *,
-    title: str,
-    premise: str,
-    words_per_chapter: int,
-) -> TwoTabs:
-    """Write and approve a one-chapter book in ``page``, open it in a second
-    tab (its own browser context), and wait until both show the chapter."""
-    book = create_book(
-        page,
-        title=title,
-        premise=premise,
-        chapters=1,
-        words_per_chapter=words_per_chapter,
-    )
-    approve(page)
-    wait_status(page, "complete", timeout=60)
-    (chapter,) = [m for m in server.messages(book) if m.kind == "chapter"]
-    other = new_context().new_page()
-    other.goto(f"/books/{book}")
-    for p in (page, other):
-        wait_settled(p, "#chapter-1", server, timeout=20)
-    return TwoTabs(book, chapter, other)
-
-
-def shows_in_full(page: Page, selector: str, text: str) -> bool:
-    """``selector`` shows exactly ``text`` (whitespace aside), not streaming."""
-    s = read(page, selector)
-    return s is not None and norm(s.text) == norm(text) and not s.streaming
-
-
 def watch_growth(
     page: Page, selector: str, *, samples: int = 3, timeout: float = 20
 ) -> list[Shown]:

@@ -15,14 +15,13 @@ from tests.browser.helpers import (
     NewContext,
     approve,
     create_book,
-    finished_book_in_two_tabs,
     norm,
     poll,
-    shows_in_full,
     wait_settled,
     wait_status,
 )
 from tests.browser.server import Server
+from tests.browser.two_tabs import finished_book_in_two_tabs, shows_in_full
 
 pytestmark = pytest.mark.browser
 

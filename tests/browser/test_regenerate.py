@@ -10,15 +10,14 @@ from playwright.sync_api import Page
 
 from tests.browser.helpers import (
     NewContext,
-    finished_book_in_two_tabs,
     norm,
     poll,
     read,
-    shows_in_full,
     wait_status,
     wait_words,
 )
 from tests.browser.server import Server
+from tests.browser.two_tabs import finished_book_in_two_tabs, shows_in_full
 
 pytestmark = pytest.mark.browser
 
