@@ -264,21 +264,16 @@ class Runners:
         outline = approved_outline(messages)
         outline_text = outline.content if outline else ""
         chapter = step.chapter or 1
-        if step.kind == MessageKind.CHAPTER:
+        if step.kind in (MessageKind.CHAPTER, MessageKind.REDRAFT):
+            # The author's note for this chapter: a branch's "what if", or the
+            # feedback of a regeneration.
+            note = branch_wish if step.kind == MessageKind.CHAPTER else redraft_feedback
             return ChapterReply(
                 book,
                 outline_text,
                 chapter,
                 chapter_context(messages, chapter),
-                redraft=branch_wish(messages, chapter),
-            )
-        if step.kind == MessageKind.REDRAFT:
-            return ChapterReply(
-                book,
-                outline_text,
-                chapter,
-                chapter_context(messages, chapter),
-                redraft=redraft_feedback(messages, chapter),
+                redraft=note(messages, chapter),
             )
         text = next(
             m.content
